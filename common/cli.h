@@ -1,0 +1,53 @@
+// common/cli.h -- What every LogStream command shares: the program name, diagnostics on
+// stderr, exit codes (sysexits, with grep's 0/1 for selection) and the end of a run.
+// See man/logstream.1 "EXIT STATUS" and ../docs/architecture.md.
+#pragma once
+
+#include <string_view>
+
+#include <fmt/core.h>
+
+#include "common/status.h"
+
+namespace logstream::cli {
+
+// Exit statuses shared by all tools; each man page lists them.
+inline constexpr int kExitOk = 0;            // success; selection tools: something selected
+inline constexpr int kExitNoMatch = 1;       // selection tools: nothing selected
+inline constexpr int kExitUsage = 64;        // bad option or argument, query syntax error
+inline constexpr int kExitDataErr = 65;      // at least one input line was rejected
+inline constexpr int kExitNoInput = 66;      // an input file could not be opened
+inline constexpr int kExitUnavailable = 69;  // a plugin or remote peer failed
+inline constexpr int kExitSoftware = 70;     // internal error
+inline constexpr int kExitCantCreate = 73;   // cannot create an output or dead-letter file
+inline constexpr int kExitIoErr = 74;        // read or write error, stdout included
+inline constexpr int kExitTempFail = 75;     // resource busy (store locked), try again
+inline constexpr int kExitConfig = 78;       // invalid configuration or rules file
+
+// Records the program name for diagnostics, restores SIGPIPE's default action (so that
+// `| head` ends a CLI quietly, as it ends coreutils) and leaves the C locale in force.
+void Init(std::string_view program_name);
+std::string_view ProgramName();
+
+// "prog: message\n" on stderr, written in one write(2) so that lines from threads do not mix.
+void PrintError(std::string_view message);
+
+template <typename... Args>
+void Error(fmt::format_string<Args...> format, Args&&... args) {
+  PrintError(fmt::format(format, std::forward<Args>(args)...));
+}
+
+// Prints "prog: <status>\nTry 'prog --help' for more information." and returns kExitUsage.
+int UsageError(const Status& status);
+
+// The exit status that a failed Status maps to (kIOError → 74, kInvalidArgument → 64, ...).
+int ExitCodeFor(const Status& status);
+
+// Flushes and closes stdout; on failure prints "error writing 'standard output': ..." and
+// returns kExitIoErr, otherwise returns rc.
+int Finish(int rc);
+
+// True when stderr is a terminal (progress output is shown only then).
+bool StderrIsTerminal();
+
+}  // namespace logstream::cli
