@@ -304,8 +304,8 @@ void Generate(Generator& gen, std::vector<std::string>* storage, Record* record)
   int64_t unit = 1;
   for (int i = digits; i < 9; ++i) unit *= 10;
   // 1678-06 .. 2261-07, a multiple of the shown precision.
-  const int64_t lo = -9'200'000'000'000'000'000LL;  // 1678-06
-  int64_t ns = lo + static_cast<int64_t>(gen.Below(18'400'000'000'000'000ULL) * 1000);
+  const int64_t us = static_cast<int64_t>(gen.Below(18'400'000'000'000'000ULL));
+  int64_t ns = (us - 9'200'000'000'000'000LL) * 1000;  // 1678-06 .. 2261-07
   if (gen.Chance(50)) ns = 1747094475 * kNanosPerSecond + static_cast<int64_t>(gen.Below(kNanosPerSecond));
   ns -= ((ns % unit) + unit) % unit;
   record->timestamp = Timestamp{ns, digits};

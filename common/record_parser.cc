@@ -4,6 +4,7 @@
 #include "common/record_parser.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/core.h>
 
@@ -37,9 +38,30 @@ TopKey ClassifyTopKey(std::string_view key) {
   return TopKey::kOther;
 }
 
-// Top-level keys that stand in for a missing canonical one (docs/record-format.md).
-bool IsTimestampAlias(std::string_view key) {
-  return key == "@timestamp" || key == "time" || key == "ts";
+// Top-level keys that stand in for a missing canonical member (docs/record-format.md): the
+// common JSON logger spellings, and journald's (journalctl -o json). Earlier entries win when
+// a record has several aliases of one member.
+enum Member : int { kTimestampMember, kSourceMember, kLevelMember, kMessageMember, kMemberCount };
+
+struct Alias {
+  std::string_view key;
+  Member member;
+};
+
+constexpr Alias kAliases[] = {
+    {"@timestamp", kTimestampMember},  {"time", kTimestampMember},
+    {"ts", kTimestampMember},          {"__REALTIME_TIMESTAMP", kTimestampMember},
+    {"SYSLOG_IDENTIFIER", kSourceMember},
+    {"severity", kLevelMember},        {"PRIORITY", kLevelMember},
+    {"msg", kMessageMember},           {"MESSAGE", kMessageMember},
+};
+
+// The index of `key` in kAliases, or -1.
+int AliasIndex(std::string_view key) {
+  for (size_t i = 0; i < std::size(kAliases); ++i) {
+    if (kAliases[i].key == key) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 std::string_view TrimTrailingSpace(std::string_view token) {
@@ -57,9 +79,14 @@ bool Fail(std::string* why, std::string_view context, simdjson::error_code error
     message.remove_suffix(1);
   }
   *why = fmt::format("{}: {}", context, message);
-  if (why->size() > context.size() + 2) {
-    char& first = (*why)[context.size() + 2];
-    if (first >= 'A' && first <= 'Z') first = static_cast<char>(first - 'A' + 'a');
+  // Lowercase a sentence's first word ("The" → "the"), not an acronym ("JSON").
+  size_t start = context.size() + 2;
+  if (why->size() > start + 1) {
+    char& first = (*why)[start];
+    char second = (*why)[start + 1];
+    if (first >= 'A' && first <= 'Z' && !(second >= 'A' && second <= 'Z')) {
+      first = static_cast<char>(first - 'A' + 'a');
+    }
   }
   return false;
 }
@@ -196,7 +223,12 @@ bool ApplyTimestamp(const Value& value, Record* record, std::string* why) {
   Result<Timestamp> parsed = value.is_number() ? TimestampFromEpochToken(value.text)
                                                : ParseTimestamp(value.text);
   if (!parsed.ok()) {
-    *why = std::string(parsed.status().message());  // "invalid timestamp '…': why"
+    // The reason's category (before the first ':') must not depend on the value, so that
+    // --stats counts all of these together: "invalid timestamp: '…': why".
+    std::string_view message = parsed.status().message();
+    constexpr std::string_view kPrefix = "invalid timestamp ";
+    if (message.substr(0, kPrefix.size()) == kPrefix) message.remove_prefix(kPrefix.size());
+    *why = fmt::format("invalid timestamp: {}", message);
     return false;
   }
   record->timestamp = *parsed;
@@ -218,9 +250,19 @@ bool FieldNeeds::NeedsTopKey(int top, std::string_view key) const {
     case TopKey::kLevel: return level;
     case TopKey::kMessage: return message;
     case TopKey::kFields: return all_fields || !field_keys.empty();
-    case TopKey::kOther:
-      return NeedsField(key) || (timestamp && IsTimestampAlias(key)) ||
-             (message && key == "msg") || (level && key == "severity");
+    case TopKey::kOther: {
+      if (NeedsField(key)) return true;
+      int alias = AliasIndex(key);
+      if (alias < 0) return false;
+      switch (kAliases[alias].member) {
+        case kTimestampMember: return timestamp;
+        case kSourceMember: return source;
+        case kLevelMember: return level;
+        case kMessageMember: return message;
+        case kMemberCount: break;
+      }
+      return false;
+    }
   }
   return true;
 }
@@ -262,16 +304,14 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
     return Fail(why, "invalid JSON", error);
   }
 
-  bool have_timestamp = false;
-  bool have_message = false;
-  bool have_level = false;
-  // Top-level aliases seen (their values also went into fields, where they stay unless
-  // they are promoted below).
-  const char* timestamp_alias_text = nullptr;
-  std::string_view timestamp_alias_key;
-  Value alias_value;
-  const char* msg_alias_text = nullptr;
-  const char* severity_alias_text = nullptr;
+  bool have[kMemberCount] = {};
+  // The best alias seen for each member (its value also went into fields, where it stays
+  // unless it is promoted below), by index in kAliases.
+  int alias_seen[kMemberCount] = {-1, -1, -1, -1};
+  // A partial read that left keys of "fields" unread cannot tell whether one of them
+  // overrides an alias; such (rare) records are read again completely below.
+  bool skipped_fields = false;
+  const char* alias_text[kMemberCount] = {};
 
   for (auto member : object) {
     od::field field;
@@ -280,7 +320,10 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
     if (auto error = field.unescaped_key().get(key)) return Fail(why, "invalid JSON", error);
     TopKey top = ClassifyTopKey(key);
     // A partial read leaves unneeded values unread: ondemand skips them when it moves on.
-    if (needs != nullptr && !needs->NeedsTopKey(static_cast<int>(top), key)) continue;
+    if (needs != nullptr && !needs->NeedsTopKey(static_cast<int>(top), key)) {
+      skipped_fields |= top == TopKey::kFields;
+      continue;
+    }
 
     if (top == TopKey::kFields) {
       od::value fields_value = field.value();
@@ -298,7 +341,10 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
           if (auto error = inner.unescaped_key().get(inner_key)) {
             return Fail(why, "invalid JSON", error);
           }
-          if (needs != nullptr && !needs->NeedsField(inner_key)) continue;
+          if (needs != nullptr && !needs->NeedsField(inner_key)) {
+            skipped_fields = true;
+            continue;
+          }
           Value value;
           if (!ReadValue(inner.value(), record, &scratch_, &value, why)) return false;
           record->Set(inner_key, value);  // inside "fields", a later duplicate wins
@@ -320,18 +366,22 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
       case TopKey::kTimestamp:
         if (value.kind == Value::Kind::kNull) break;
         if (!ApplyTimestamp(value, record, why)) return false;
-        have_timestamp = true;
+        have[kTimestampMember] = true;
         break;
       case TopKey::kSource:
+        if (value.kind == Value::Kind::kNull) break;
         record->source = TextOf(value);
+        have[kSourceMember] = true;
         break;
       case TopKey::kLevel:
         if (value.kind == Value::Kind::kNull) break;
-        have_level = true;
+        have[kLevelMember] = true;
         if (value.is_number()) {
           std::optional<Level> level;
-          if (value.number == static_cast<double>(static_cast<int64_t>(value.number))) {
-            level = LevelFromSyslogSeverity(static_cast<int64_t>(value.number));
+          // Range first: converting an out-of-range double to an integer is undefined.
+          if (value.number >= 0 && value.number <= 7 &&
+              value.number == static_cast<double>(static_cast<int>(value.number))) {
+            level = LevelFromSyslogSeverity(static_cast<int>(value.number));
           }
           if (level) {
             record->level = LevelName(*level);
@@ -344,21 +394,19 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
       case TopKey::kMessage:
         if (value.kind == Value::Kind::kNull) break;
         record->message = TextOf(value);
-        have_message = true;
+        have[kMessageMember] = true;
         break;
       case TopKey::kFields:
       case TopKey::kOther:
         // Unknown top-level keys move into fields; a key also inside "fields" keeps that value.
         if (record->Find(key) != nullptr) break;
         record->fields.push_back(Field{key, value});
-        if (IsTimestampAlias(key) && timestamp_alias_text == nullptr) {
-          timestamp_alias_text = value.text.data();
-          timestamp_alias_key = key;
-          alias_value = value;
-        } else if (key == "msg" && value.is_string()) {
-          msg_alias_text = value.text.data();
-        } else if (key == "severity" && (value.is_string() || value.is_number())) {
-          severity_alias_text = value.text.data();
+        if (int alias = AliasIndex(key); alias >= 0 && (value.is_string() || value.is_number())) {
+          Member member = kAliases[alias].member;
+          if (alias_seen[member] < 0 || alias < alias_seen[member]) {
+            alias_seen[member] = alias;
+            alias_text[member] = value.text.data();
+          }
         }
         break;
     }
@@ -372,32 +420,45 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
     return false;
   }
 
-  // Promote an alias only if its field still holds the value seen at top level.
-  auto promote = [record](std::string_view key, const char* text) -> const Value* {
-    const Value* value = record->Find(key);
-    return (value != nullptr && value->text.data() == text) ? value : nullptr;
-  };
-  if (!have_timestamp && (needs == nullptr || needs->timestamp)) {
-    const Value* alias = timestamp_alias_text ? promote(timestamp_alias_key, timestamp_alias_text)
-                                              : nullptr;
-    std::string ignored;
-    if (alias != nullptr && ApplyTimestamp(*alias, record, &ignored)) {
-      record->Remove(timestamp_alias_key);
-    } else {
-      record->timestamp = Now();
+  if (skipped_fields) {
+    for (int member = 0; member < kMemberCount; ++member) {
+      if (!have[member] && alias_seen[member] >= 0) {
+        record->Clear();
+        doc.rewind();
+        return ReadDocument(doc, record, why, nullptr, whole_line);
+      }
     }
   }
-  if (!have_message && msg_alias_text != nullptr) {
-    if (const Value* alias = promote("msg", msg_alias_text)) {
-      record->message = alias->text;
-      record->Remove("msg");
+  // Promote an alias only if its field still holds the value seen at top level (a key of
+  // the same name inside "fields" takes precedence and is left alone).
+  for (int member = 0; member < kMemberCount; ++member) {
+    if (have[member] || alias_seen[member] < 0) continue;
+    std::string_view key = kAliases[alias_seen[member]].key;
+    const Value* alias = record->Find(key);
+    if (alias == nullptr || alias->text.data() != alias_text[member]) continue;
+    switch (static_cast<Member>(member)) {
+      case kTimestampMember: {
+        std::string ignored;
+        if (!ApplyTimestamp(*alias, record, &ignored)) continue;  // stays a field
+        have[kTimestampMember] = true;
+        break;
+      }
+      case kSourceMember:
+        record->source = alias->text;
+        break;
+      case kLevelMember:
+        record->SetLevel(alias->text);
+        break;
+      case kMessageMember:
+        record->message = alias->text;
+        break;
+      case kMemberCount:
+        break;
     }
+    record->Remove(key);
   }
-  if (!have_level && severity_alias_text != nullptr) {
-    if (const Value* alias = promote("severity", severity_alias_text)) {
-      record->SetLevel(alias->text);
-      record->Remove("severity");
-    }
+  if (!have[kTimestampMember] && (needs == nullptr || needs->timestamp)) {
+    record->timestamp = Now();
   }
   return true;
 }
@@ -432,15 +493,27 @@ RecordParser::BatchStep RecordParser::NextDocument(size_t* offset) {
   return BatchStep::kDocument;
 }
 
+// simdjson 3.0.1 crashes when asked for the next document after one failed, so a failure
+// ends the batch: NextDocument() then answers kAnomaly.
 bool RecordParser::ReadBatchDocument(Record* record, std::string* why, const FieldNeeds* needs) {
   record->Clear();
-  return ReadDocument(batch_doc_, record, why, needs, /*whole_line=*/false);
+  if (!in_batch_) {
+    *why = "internal: no current batch document";
+    return false;
+  }
+  in_batch_ = ReadDocument(batch_doc_, record, why, needs, /*whole_line=*/false);
+  return in_batch_;
 }
 
 bool RecordParser::ReadBatchRest(Record* record, std::string* why) {
   record->Clear();
+  if (!in_batch_) {
+    *why = "internal: no current batch document";
+    return false;
+  }
   batch_doc_.rewind();
-  return ReadDocument(batch_doc_, record, why, nullptr, /*whole_line=*/false);
+  in_batch_ = ReadDocument(batch_doc_, record, why, nullptr, /*whole_line=*/false);
+  return in_batch_;
 }
 
 bool RecordParser::ParseUnpadded(std::string_view line, Record* record, std::string* why) {

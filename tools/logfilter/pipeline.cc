@@ -18,6 +18,7 @@
 
 #include "common/json_writer.h"
 #include "common/line_reader.h"
+#include "common/progress.h"
 #include "common/record_parser.h"
 #include "tools/logfilter/exec_plugin.h"
 
@@ -105,7 +106,8 @@ class Pipeline::Impl {
   // --- worker side ---
   void WorkerLoop(WorkerContext* context);
   void ProcessBatch(WorkerContext* context, Work* work);
-  void HandleLine(WorkerContext* context, Work* work, std::string_view line, uint64_t line_index,
+  // Returns false only for a line from the stream that failed to parse (see ProcessBatch).
+  bool HandleLine(WorkerContext* context, Work* work, std::string_view line, uint64_t line_index,
                   bool from_batch, const char* readable_end);
   // Runs `record` through the plugins of `context` (if any) and appends the results.
   // Returns the number of records appended, or a fatal plugin error in *fatal.
@@ -153,6 +155,9 @@ class Pipeline::Impl {
   uint64_t exec_output_lines_ = 0;
   std::string exec_buffer_;
   std::string tail_output_;
+
+  ProgressMeter progress_{config_.progress};
+  uint64_t progress_bytes_ = 0;
 };
 
 Status Pipeline::Impl::NewWorkerContext(std::unique_ptr<WorkerContext>* context) {
@@ -286,7 +291,7 @@ uint64_t Pipeline::Impl::EmitRecord(WorkerContext* context, const Record& record
 
 // Handles one non-blank line whose bytes are `line`: parse (partially when the query needs
 // only some members), select, complete the record, transform, emit.
-void Pipeline::Impl::HandleLine(WorkerContext* context, Work* work, std::string_view line,
+bool Pipeline::Impl::HandleLine(WorkerContext* context, Work* work, std::string_view line,
                                 uint64_t line_index, bool from_batch, const char* readable_end) {
   Record& record = context->record;
   RecordParser& parser = context->parser;
@@ -298,29 +303,34 @@ void Pipeline::Impl::HandleLine(WorkerContext* context, Work* work, std::string_
                                    &why, needs);
   if (parsed && config_.query.Matches(record) == config_.invert) {
     ++work->records;  // valid as far as it was read, and not selected
-    return;
+    return true;
   }
   if (parsed && needs != nullptr) {
     parsed = from_batch ? parser.ReadBatchRest(&record, &why) : parser.ParseRest(&record, &why);
   }
   if (!parsed) {
+    // A document of the stream that fails may have been cut wrongly by the stream, and
+    // simdjson 3.0.1 must not be asked for another document after an error: the caller
+    // judges this line again on its own.
+    if (from_batch) return false;
     work->rejects.push_back(RejectedLine{line_index, std::string(line), why});
-    return;
+    return true;
   }
   ++work->records;
   for (size_t r = 0; r < first_tail_rule_; ++r) {
-    if (!config_.rules[r]->Apply(&record)) return;
+    if (!config_.rules[r]->Apply(&record)) return true;
   }
   if (!serialize_ && context->plugins.empty()) {
     ++work->output_records;
-    return;
+    return true;
   }
   if (tail_) {
     AppendRecord(record, &work->output);
     ++work->output_records;
-    return;
+    return true;
   }
   work->output_records += EmitRecord(context, record, &work->output, &work->fatal);
+  return true;
 }
 
 void Pipeline::Impl::ProcessBatch(WorkerContext* context, Work* work) {
@@ -392,7 +402,11 @@ void Pipeline::Impl::ProcessBatch(WorkerContext* context, Work* work) {
       last = Snapshot{work->output.size(), work->output_records, work->records,
                       work->rejects.size(), p, index};
       have_last = true;
-      HandleLine(context, work, line, index, /*from_batch=*/true, readable_end);
+      if (!HandleLine(context, work, line, index, /*from_batch=*/true, readable_end)) {
+        resume = p;  // nothing of this line was recorded: judge it again alone
+        resume_index = index;
+        break;
+      }
       if (!work->fatal.ok()) return;
       p = newline + 1;
       ++index;
@@ -434,6 +448,8 @@ void Pipeline::Impl::Account(Work* work, const std::string& name, uint64_t* line
   *line_base += work->lines;
   owner_->counters_.lines += work->lines + work->batch.skipped_before.size();
   owner_->counters_.records += work->records;
+  progress_bytes_ += work->batch.size;
+  progress_.Update(owner_->counters_.lines, progress_bytes_);
 }
 
 Status Pipeline::Impl::EmitOutput(Work* work) {
@@ -581,14 +597,21 @@ Status Pipeline::Impl::ProcessInput(int fd, const std::string& name) {
     });
     if (in_flight_.empty() && reader_done) break;
     if (config_.unordered) {
+      // Write whatever is done now; line accounting still happens in order below. The
+      // reader may append to in_flight_ while we write, so take the list under the lock.
+      std::vector<Work*> done;
       for (Work* w : in_flight_) {
         if (w->ready && !w->emitted) {
-          lock.unlock();
-          Status s = EmitOutput(w);
-          lock.lock();
-          if (result.ok() && !s.ok()) result = s;
+          w->emitted = true;
+          done.push_back(w);
         }
       }
+      lock.unlock();
+      for (Work* w : done) {
+        Status s = EmitOutput(w);
+        if (result.ok() && !s.ok()) result = s;
+      }
+      lock.lock();
     }
     while (!in_flight_.empty() && in_flight_.front()->ready) {
       Work* work = in_flight_.front();
@@ -611,6 +634,7 @@ Status Pipeline::Impl::ProcessInput(int fd, const std::string& name) {
 
 Status Pipeline::Impl::Finish() {
   StopWorkers();
+  progress_.Done();
   if (exec_) {
     Status status = exec_->Finish();
     exec_.reset();

@@ -25,6 +25,7 @@ struct PipelineConfig {
   uint64_t limit = 0;        // 0: none
   unsigned jobs = 1;
   bool unordered = false;
+  bool progress = true;      // a progress line on stderr when it is a terminal
   size_t max_line_bytes = 1 << 20;
   RuleList rules;
   std::vector<std::shared_ptr<SharedObjectPlugin>> plugins;
