@@ -14,11 +14,8 @@
 # `groff -man -ww -z` prints nothing on every page of man/.
 set -uo pipefail
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-check() { echo "check: $* [${SECONDS}s]"; }
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${LOGFILTER:?set LOGFILTER to the logfilter binary}"
 : "${LOGSTREAM_SOURCE_ROOT:?set LOGSTREAM_SOURCE_ROOT to the source tree}"

@@ -13,11 +13,8 @@
 #     bash tests/e2e/logfilter_e2e.sh
 set -uo pipefail
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-check() { echo "check: $* [${SECONDS}s]"; }
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${LOGFILTER:?set LOGFILTER to the logfilter binary}"
 : "${GEN_LOGS:?set GEN_LOGS to the gen_logs binary}"

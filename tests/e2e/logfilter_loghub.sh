@@ -14,11 +14,8 @@
 #   LOGFILTER=... LOGSTREAM_DATA=../shared/data bash tests/e2e/logfilter_loghub.sh
 set -uo pipefail
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-check() { echo "check: $* [${SECONDS}s]"; }
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${LOGFILTER:?set LOGFILTER to the logfilter binary}"
 : "${LOGSTREAM_DATA:=}"
