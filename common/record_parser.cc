@@ -458,7 +458,7 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
     record->Remove(key);
   }
   if (!have[kTimestampMember] && (needs == nullptr || needs->timestamp)) {
-    record->timestamp = Now();
+    record->timestamp = arrival_ ? *arrival_ : Now();
   }
   return true;
 }

@@ -3,6 +3,7 @@
 // accepted form, a missing timestamp set to the time of arrival, invalid UTF-8 replaced).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,10 @@ class RecordParser {
   bool ReadBatchDocument(Record* record, std::string* why, const FieldNeeds* needs = nullptr);
   bool ReadBatchRest(Record* record, std::string* why);
 
+  // Lines without a timestamp get `arrival` instead of the current time (replaying a
+  // write-ahead log must give the time the line first arrived). nullopt: the current time.
+  void set_arrival_time(std::optional<Timestamp> arrival) { arrival_ = arrival; }
+
   // Convenience for lines without padding (tests, small inputs): copies into a padded buffer.
   bool ParseUnpadded(std::string_view line, Record* record, std::string* why);
 
@@ -89,6 +94,7 @@ class RecordParser {
   simdjson::ondemand::document_stream stream_;
   simdjson::ondemand::document_stream::iterator batch_it_;
   simdjson::ondemand::document_reference batch_doc_;
+  std::optional<Timestamp> arrival_;
   bool in_batch_ = false;
   bool batch_started_ = false;
   std::string utf8_fixed_;  // a copy of the line with invalid UTF-8 replaced, when needed

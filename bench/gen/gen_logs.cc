@@ -6,6 +6,10 @@
 // message, fields; only printable ASCII; the only escape is an occasional \" in a message; numbers
 // are integers or decimals with one non-zero fractional digit, so `jq -c .` reprints every line
 // byte for byte. bench/README.md lists the distributions that benchmarks rely on.
+//
+// --format clickhouse writes the same records as ClickHouse JSONEachRow rows for bench/store.sh:
+// "timestamp_ms" (an integer, milliseconds since the epoch) replaces "timestamp", and the members
+// of "fields" become top-level columns. The PRNG draws are the same in both formats.
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -27,6 +31,9 @@ constexpr int64_t kMsPerDay = 86400000;
 constexpr size_t kFlushBytes = 1 << 20;
 constexpr int kExitUsage = 64;
 constexpr int kExitIoError = 74;
+
+// How a record is written: the canonical NDJSON line, or a flat JSONEachRow row for ClickHouse.
+enum class Format : uint8_t { kNdjson, kClickHouse };
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: xoshiro256** seeded through splitmix64 (Blackman & Vigna). Fully specified, so the
@@ -582,6 +589,12 @@ void AppendUint(std::string* s, uint64_t v) {
   s->append(tmp, r.ptr);
 }
 
+void AppendInt(std::string* s, int64_t v) {
+  char tmp[24];
+  auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  s->append(tmp, r.ptr);
+}
+
 void AppendPadded(std::string* s, uint64_t v, int width) {
   char tmp[24];
   auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
@@ -771,7 +784,7 @@ class Generator {
   Generator(const Model& model, uint64_t seed) : m_(model), rng_(seed) {}
 
   // Appends one record line for time `ms`.
-  void Append(std::string* out, int64_t ms);
+  void Append(std::string* out, int64_t ms, Format format);
 
  private:
   void DrawValues(const Source& src, size_t source_index, const Template& t);
@@ -921,7 +934,7 @@ void Generator::AppendFields(std::string* s, uint32_t mask) {
   }
 }
 
-void Generator::Append(std::string* out, int64_t ms) {
+void Generator::Append(std::string* out, int64_t ms, Format format) {
   size_t source_index = m_.sources.Pick(&rng_);
   const Source& src = kSources[source_index];
   int level = static_cast<int>(m_.levels.Pick(&rng_));
@@ -952,19 +965,29 @@ void Generator::Append(std::string* out, int64_t ms) {
     }
   }
 
-  out->append("{\"timestamp\":\"");
-  ts_.Append(out, ms);
-  out->append("\",\"source\":\"");
+  if (format == Format::kClickHouse) {
+    // A flat row: the timestamp as an integer (ClickHouse 18.16 has no DateTime64, and its
+    // DateTime drops the milliseconds), the fields as columns. Absent fields are left out, and
+    // JSONEachRow gives their columns the default (NULL for a Nullable column).
+    out->append("{\"timestamp_ms\":");
+    AppendInt(out, ms);
+    out->append(",\"source\":\"");
+  } else {
+    out->append("{\"timestamp\":\"");
+    ts_.Append(out, ms);
+    out->append("\",\"source\":\"");
+  }
   out->append(src.name);
   out->append("\",\"level\":\"");
   out->append(kLevelNames[level]);
   out->append("\",\"message\":\"");
   out->append(message_);
-  out->append("\",\"fields\":{");
+  out->append(format == Format::kClickHouse ? "\"," : "\",\"fields\":{");
   uint32_t mask = t.fields;
   if (mask & kFReq) mask = (mask & ~static_cast<uint32_t>(kFReq)) | src.request_field;
+  if (format == Format::kClickHouse && mask == 0) out->pop_back();  // no field: drop the comma
   AppendFields(out, mask);
-  out->append("}}\n");
+  out->append(format == Format::kClickHouse ? "}\n" : "}}\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -975,16 +998,23 @@ struct Options {
   uint64_t seed = kDefaultSeed;
   int64_t start_ms = DaysFromCivil(2025, 5, 13) * kMsPerDay;  // 2025-05-13T00:00:00Z
   int64_t span_ms = 3 * kMsPerDay;
+  Format format = Format::kNdjson;
 };
 
 constexpr char kUsage[] =
     "Usage: gen_logs [--records N] [--seed S] [--start RFC3339] [--days D]\n"
+    "                [--format ndjson|clickhouse]\n"
     "Write N deterministic LogStream NDJSON records to standard output.\n"
     "\n"
     "  --records N      number of records (default 100000)\n"
     "  --seed S         PRNG seed, an unsigned integer (default 42)\n"
     "  --start TIME     first timestamp, e.g. 2025-05-13T00:00:00Z (the default)\n"
     "  --days D         spread the records over D days, may be fractional (default 3)\n"
+    "  --format F       ndjson: canonical LogStream records (the default);\n"
+    "                   clickhouse: the same records as flat ClickHouse JSONEachRow rows:\n"
+    "                   \"timestamp_ms\" (integer milliseconds since the epoch) replaces\n"
+    "                   \"timestamp\", and the members of \"fields\" become top-level\n"
+    "                   keys (absent fields are left out)\n"
     "  --help           print this help\n"
     "\n"
     "The same arguments always produce the same bytes. A summary goes to standard error.\n";
@@ -1087,7 +1117,8 @@ int ParseArgs(int argc, char** argv, Options* opt) {
       value = arg.substr(eq + 1);
       has_value = true;
     }
-    if (name != "--records" && name != "--seed" && name != "--start" && name != "--days") {
+    if (name != "--records" && name != "--seed" && name != "--start" && name != "--days" &&
+        name != "--format") {
       return UsageError("unrecognized option '" + std::string(arg) + "'");
     }
     if (!has_value) {
@@ -1102,6 +1133,14 @@ int ParseArgs(int argc, char** argv, Options* opt) {
       if (!ParseUint(value, &opt->seed)) return UsageError(bad);
     } else if (name == "--start") {
       if (!ParseRfc3339(value, &opt->start_ms)) return UsageError(bad);
+    } else if (name == "--format") {
+      if (value == "ndjson") {
+        opt->format = Format::kNdjson;
+      } else if (value == "clickhouse") {
+        opt->format = Format::kClickHouse;
+      } else {
+        return UsageError(bad + " (expected ndjson or clickhouse)");
+      }
     } else if (!ParseDays(value, &opt->span_ms)) {
       return UsageError(bad);
     }
@@ -1128,7 +1167,7 @@ int Run(const Options& opt) {
     uint64_t offset = hi > lo ? lo + time_rng.Below(hi - lo) : lo;
     std::string& buf = writer.buf();
     size_t before = buf.size();
-    gen.Append(&buf, opt.start_ms + static_cast<int64_t>(offset));
+    gen.Append(&buf, opt.start_ms + static_cast<int64_t>(offset), opt.format);
     total_bytes += buf.size() - before;
     if (!writer.MaybeFlush()) break;
   }

@@ -1,0 +1,524 @@
+// common/store/block.cc -- See block.h.
+#include "common/store/block.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/core.h>
+
+#include "common/store/bloom.h"
+#include "common/store/coding.h"
+#include "common/store/crc32c.h"
+#include "common/tokenizer.h"
+
+namespace logstream::store {
+namespace {
+
+constexpr uint32_t kNoValue = std::numeric_limits<uint32_t>::max();
+
+void PutCounts(const std::vector<std::pair<std::string, uint32_t>>& counts, std::string* out) {
+  PutVarint64(out, counts.size());
+  for (const auto& [value, count] : counts) {
+    PutLengthPrefixed(out, value);
+    PutVarint32(out, count);
+  }
+}
+
+bool GetCounts(Decoder* in, std::vector<std::pair<std::string, uint32_t>>* counts) {
+  uint64_t n = 0;
+  if (!in->GetVarint64(&n) || n > in->remaining()) return false;
+  counts->resize(n);
+  for (auto& [value, count] : *counts) {
+    std::string_view text;
+    if (!in->GetLengthPrefixed(&text) || !in->GetVarint32(&count)) return false;
+    value.assign(text);
+  }
+  return true;
+}
+
+std::vector<std::pair<std::string, uint32_t>> CountValues(const std::vector<Value>& values) {
+  std::unordered_map<std::string_view, uint32_t> counts;
+  for (const Value& value : values) ++counts[value.text];
+  std::vector<std::pair<std::string, uint32_t>> sorted;
+  sorted.reserve(counts.size());
+  for (const auto& [text, count] : counts) sorted.emplace_back(std::string(text), count);
+  std::sort(sorted.begin(), sorted.end());
+  return sorted;
+}
+
+std::string_view FieldChunkKey(std::string_view chunk_name) {
+  return chunk_name.substr(kFieldChunkPrefix.size());
+}
+
+}  // namespace
+
+// ---- BlockMeta -------------------------------------------------------------------------
+
+const ChunkRef* BlockMeta::FindChunk(std::string_view name) const {
+  for (const ChunkRef& chunk : chunks) {
+    if (chunk.name == name) return &chunk;
+  }
+  return nullptr;
+}
+
+uint64_t BlockMeta::stored_bytes() const {
+  uint64_t total = 0;
+  for (const ChunkRef& chunk : chunks) total += chunk.size;
+  return total;
+}
+
+void BlockMeta::EncodeTo(std::string* out) const {
+  PutVarint32(out, records);
+  PutVarint64(out, raw_bytes);
+  PutFixed64(out, static_cast<uint64_t>(min_ns));
+  PutFixed64(out, static_cast<uint64_t>(max_ns));
+  PutCounts(sources, out);
+  PutCounts(levels, out);
+  PutVarint64(out, numeric.size());
+  for (const NumericRange& range : numeric) {
+    PutLengthPrefixed(out, range.key);
+    PutDouble(out, range.min);
+    PutDouble(out, range.max);
+  }
+  PutVarint64(out, chunks.size());
+  for (const ChunkRef& chunk : chunks) {
+    PutLengthPrefixed(out, chunk.name);
+    PutVarint64(out, chunk.offset);
+    PutVarint32(out, chunk.size);
+    PutVarint32(out, chunk.raw_size);
+    out->push_back(static_cast<char>(chunk.codec));
+    PutFixed32(out, chunk.masked_crc);
+  }
+}
+
+Status BlockMeta::DecodeFrom(Decoder* in, BlockMeta* meta) {
+  uint64_t min_ns = 0;
+  uint64_t max_ns = 0;
+  if (!in->GetVarint32(&meta->records) || !in->GetVarint64(&meta->raw_bytes) ||
+      !in->GetFixed64(&min_ns) || !in->GetFixed64(&max_ns) || !GetCounts(in, &meta->sources) ||
+      !GetCounts(in, &meta->levels)) {
+    return Status::Corruption("malformed block metadata");
+  }
+  meta->min_ns = static_cast<int64_t>(min_ns);
+  meta->max_ns = static_cast<int64_t>(max_ns);
+  uint64_t n = 0;
+  if (!in->GetVarint64(&n) || n > in->remaining()) {
+    return Status::Corruption("malformed numeric ranges");
+  }
+  meta->numeric.resize(n);
+  for (NumericRange& range : meta->numeric) {
+    std::string_view key;
+    if (!in->GetLengthPrefixed(&key) || !in->GetDouble(&range.min) ||
+        !in->GetDouble(&range.max)) {
+      return Status::Corruption("malformed numeric range");
+    }
+    range.key.assign(key);
+  }
+  if (!in->GetVarint64(&n) || n > in->remaining()) {
+    return Status::Corruption("malformed chunk directory");
+  }
+  meta->chunks.resize(n);
+  for (ChunkRef& chunk : meta->chunks) {
+    std::string_view name;
+    uint8_t codec = 0;
+    if (!in->GetLengthPrefixed(&name) || !in->GetVarint64(&chunk.offset) ||
+        !in->GetVarint32(&chunk.size) || !in->GetVarint32(&chunk.raw_size) ||
+        !in->GetByte(&codec) || codec > static_cast<uint8_t>(Codec::kZstd) ||
+        !in->GetFixed32(&chunk.masked_crc)) {
+      return Status::Corruption("malformed chunk reference");
+    }
+    chunk.name.assign(name);
+    chunk.codec = static_cast<Codec>(codec);
+  }
+  if (meta->records == 0 || meta->records > kMaxBlockRecords) {
+    return Status::Corruption("block record count out of range");
+  }
+  return Status();
+}
+
+// ---- BlockBuilder ----------------------------------------------------------------------
+
+BlockBuilder::BlockBuilder() {
+  timestamps_.reserve(kMaxBlockRecords);
+  sources_.reserve(kMaxBlockRecords);
+  levels_.reserve(kMaxBlockRecords);
+  messages_.reserve(kMaxBlockRecords);
+  record_shape_.reserve(kMaxBlockRecords);
+}
+
+uint32_t BlockBuilder::ColumnFor(std::string_view key) {
+  auto it = column_index_.find(key);
+  if (it != column_index_.end()) return it->second;
+  auto id = static_cast<uint32_t>(columns_.size());
+  std::string_view owned = arena_.Copy(key);
+  columns_.push_back(FieldColumn{owned, {}});
+  column_index_.emplace(owned, id);
+  return id;
+}
+
+uint32_t BlockBuilder::ShapeFor(const Record& record) {
+  // Most records have the same keys as the record before them: check that first.
+  if (!record_shape_.empty()) {
+    const Shape& last = shapes_[record_shape_.back()];
+    bool same = last.columns.size() == record.fields.size();
+    for (size_t i = 0; same && i < record.fields.size(); ++i) {
+      same = columns_[last.columns[i]].key == record.fields[i].key;
+    }
+    if (same) return record_shape_.back();
+  }
+  shape_key_.clear();
+  std::vector<uint32_t> ids;
+  ids.reserve(record.fields.size());
+  for (const Field& field : record.fields) {
+    uint32_t id = ColumnFor(field.key);
+    ids.push_back(id);
+    shape_key_.append(reinterpret_cast<const char*>(&id), sizeof id);
+  }
+  auto [it, inserted] = shape_index_.try_emplace(shape_key_, static_cast<uint32_t>(shapes_.size()));
+  if (inserted) shapes_.push_back(Shape{std::move(ids)});
+  return it->second;
+}
+
+void BlockBuilder::Add(const Record& record, uint64_t raw_bytes) {
+  if (timestamps_.empty()) {
+    min_ns_ = max_ns_ = record.timestamp.ns;
+  } else {
+    min_ns_ = std::min(min_ns_, record.timestamp.ns);
+    max_ns_ = std::max(max_ns_, record.timestamp.ns);
+  }
+  timestamps_.push_back(record.timestamp);
+  sources_.push_back(Value::String(arena_.Copy(record.source)));
+  levels_.push_back(Value::String(arena_.Copy(record.level)));
+  messages_.push_back(Value::String(arena_.Copy(record.message)));
+  uint32_t shape = ShapeFor(record);
+  record_shape_.push_back(shape);
+  const Shape& columns = shapes_[shape];
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    Value value = record.fields[i].value;
+    value.text = arena_.Copy(value.text);
+    columns_[columns.columns[i]].values.push_back(value);
+  }
+  raw_bytes_ += raw_bytes;
+}
+
+void BlockBuilder::AddChunk(std::string_view name, std::string_view raw, Compressor* compressor,
+                            uint64_t file_offset, std::string* out, BlockMeta* meta) {
+  size_t start = out->size();
+  Codec codec = compressor->CompressTo(raw, out);
+  ChunkRef chunk;
+  chunk.name.assign(name);
+  chunk.offset = file_offset + start;
+  chunk.size = static_cast<uint32_t>(out->size() - start);
+  chunk.raw_size = static_cast<uint32_t>(raw.size());
+  chunk.codec = codec;
+  chunk.masked_crc = crc32c::Mask(crc32c::Value(out->data() + start, chunk.size));
+  meta->chunks.push_back(std::move(chunk));
+}
+
+std::string BlockBuilder::BuildBloom(const std::vector<uint32_t>& order) {
+  (void)order;  // membership does not depend on the order
+  BloomBuilder bloom;
+  std::string_view previous;
+  bool first = true;
+  for (const Value& message : messages_) {
+    if (!first && message.text == previous) continue;
+    first = false;
+    previous = message.text;
+    WordIterator words(message.text);
+    std::string_view word;
+    while (words.Next(&word)) bloom.Add(HashWord(word));
+  }
+  for (const FieldColumn& column : columns_) {
+    std::string_view last;
+    bool seen = false;
+    for (const Value& value : column.values) {
+      if (value.kind != Value::Kind::kString) continue;
+      if (seen && value.text == last) continue;
+      seen = true;
+      last = value.text;
+      bloom.Add(HashWholeValue(column.key, value.text));
+      WordIterator words(value.text);
+      std::string_view word;
+      while (words.Next(&word)) bloom.Add(HashKeyed(column.key, HashWord(word)));
+    }
+  }
+  return bloom.Finish();
+}
+
+std::string BlockBuilder::EncodeShapes(const std::vector<uint32_t>& order) {
+  std::string out;
+  PutVarint64(&out, shapes_.size());
+  for (const Shape& shape : shapes_) {
+    PutVarint64(&out, shape.columns.size());
+    for (uint32_t id : shape.columns) PutLengthPrefixed(&out, columns_[id].key);
+  }
+  uint8_t width = shapes_.size() <= 256 ? 1 : shapes_.size() <= 65536 ? 2 : 4;
+  out.push_back(static_cast<char>(width));
+  for (uint32_t row : order) {
+    uint32_t shape = record_shape_[row];
+    for (uint8_t b = 0; b < width; ++b) out.push_back(static_cast<char>(shape >> (8 * b)));
+  }
+  return out;
+}
+
+void BlockBuilder::ComputeSummaries(BlockMeta* meta) {
+  meta->records = records();
+  meta->raw_bytes = raw_bytes_;
+  meta->min_ns = min_ns_;
+  meta->max_ns = max_ns_;
+  meta->sources = CountValues(sources_);
+  meta->levels = CountValues(levels_);
+  for (const FieldColumn& column : columns_) {
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
+    bool any = false;
+    for (const Value& value : column.values) {
+      if (value.kind != Value::Kind::kNumber || std::isnan(value.number)) continue;
+      any = true;
+      lo = std::min(lo, value.number);
+      hi = std::max(hi, value.number);
+    }
+    if (any) meta->numeric.push_back(NumericRange{std::string(column.key), lo, hi});
+  }
+}
+
+void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::string* out,
+                          BlockMeta* meta) {
+  *meta = BlockMeta();
+  ComputeSummaries(meta);
+
+  std::vector<uint32_t> order(records());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+    return timestamps_[a].ns < timestamps_[b].ns;
+  });
+  uint64_t base = file_offset;
+
+  scratch_.clear();
+  EncodeTimestampColumn(timestamps_, order, &scratch_);
+  AddChunk(kTimestampChunk, scratch_, compressor, base, out, meta);
+  struct Fixed {
+    std::string_view name;
+    const std::vector<Value>* values;
+  };
+  for (const Fixed& fixed : {Fixed{kSourceChunk, &sources_}, Fixed{kLevelChunk, &levels_},
+                             Fixed{kMessageChunk, &messages_}}) {
+    scratch_.clear();
+    EncodeValueColumn(*fixed.values, order, &scratch_);
+    AddChunk(fixed.name, scratch_, compressor, base, out, meta);
+  }
+  AddChunk(kShapeChunk, EncodeShapes(order), compressor, base, out, meta);
+
+  // A field column holds values only for the records that have the field, in record order;
+  // walking the sorted records through their shapes gives each column's new order.
+  if (!columns_.empty()) {
+    std::vector<std::vector<uint32_t>> value_of_row(columns_.size());
+    std::vector<uint32_t> next(columns_.size(), 0);
+    std::vector<std::vector<uint32_t>> row_value(records());
+    for (uint32_t row = 0; row < records(); ++row) {
+      const Shape& shape = shapes_[record_shape_[row]];
+      row_value[row].reserve(shape.columns.size());
+      for (uint32_t id : shape.columns) row_value[row].push_back(next[id]++);
+    }
+    std::vector<std::vector<uint32_t>> column_order(columns_.size());
+    for (uint32_t row : order) {
+      const Shape& shape = shapes_[record_shape_[row]];
+      for (size_t i = 0; i < shape.columns.size(); ++i) {
+        column_order[shape.columns[i]].push_back(row_value[row][i]);
+      }
+    }
+    std::string name;
+    for (size_t id = 0; id < columns_.size(); ++id) {
+      scratch_.clear();
+      EncodeValueColumn(columns_[id].values, column_order[id], &scratch_);
+      name.assign(kFieldChunkPrefix);
+      name.append(columns_[id].key);
+      AddChunk(name, scratch_, compressor, base, out, meta);
+    }
+  }
+  std::string bloom = BuildBloom(order);
+  // The filter is random bits: compressing it would only cost time.
+  ChunkRef chunk;
+  chunk.name.assign(kBloomChunk);
+  chunk.offset = base + out->size();
+  chunk.size = chunk.raw_size = static_cast<uint32_t>(bloom.size());
+  chunk.codec = Codec::kRaw;
+  chunk.masked_crc = crc32c::Mask(crc32c::Value(bloom.data(), bloom.size()));
+  out->append(bloom);
+  meta->chunks.push_back(std::move(chunk));
+}
+
+void BlockBuilder::Reset() {
+  arena_.Reset();
+  timestamps_.clear();
+  sources_.clear();
+  levels_.clear();
+  messages_.clear();
+  record_shape_.clear();
+  columns_.clear();
+  column_index_.clear();
+  shapes_.clear();
+  shape_index_.clear();
+  raw_bytes_ = 0;
+  min_ns_ = max_ns_ = 0;
+}
+
+// ---- DecodedBlock ----------------------------------------------------------------------
+
+DecodedBlock::DecodedBlock(const BlockMeta* meta, ChunkLoader loader)
+    : meta_(meta), loader_(std::move(loader)) {}
+
+Status DecodedBlock::LoadTimestamps() {
+  if (timestamps_loaded_) return Status();
+  const ChunkRef* chunk = meta_->FindChunk(kTimestampChunk);
+  if (chunk == nullptr) return Status::Corruption("block has no timestamp chunk");
+  std::string raw;
+  LS_RETURN_IF_ERROR(loader_(*chunk, &raw));
+  LS_RETURN_IF_ERROR(DecodeTimestampColumn(raw, &timestamps_));
+  if (timestamps_.size() != meta_->records) {
+    return Status::Corruption("timestamp chunk has the wrong record count");
+  }
+  timestamps_loaded_ = true;
+  return Status();
+}
+
+Status DecodedBlock::LoadShapes() {
+  if (shapes_loaded_) return Status();
+  const ChunkRef* chunk = meta_->FindChunk(kShapeChunk);
+  if (chunk == nullptr) return Status::Corruption("block has no shape chunk");
+  LS_RETURN_IF_ERROR(loader_(*chunk, &shape_raw_));
+  Decoder in(shape_raw_);
+  uint64_t shapes = 0;
+  if (!in.GetVarint64(&shapes) || shapes > in.remaining()) {
+    return Status::Corruption("malformed shape chunk");
+  }
+  shape_keys_.assign(shapes, {});
+  for (auto& keys : shape_keys_) {
+    uint64_t n = 0;
+    if (!in.GetVarint64(&n) || n > in.remaining()) {
+      return Status::Corruption("malformed shape");
+    }
+    keys.resize(n);
+    for (auto& key : keys) {
+      if (!in.GetLengthPrefixed(&key)) return Status::Corruption("malformed shape key");
+    }
+  }
+  uint8_t width = 0;
+  std::string_view codes;
+  if (!in.GetByte(&width) || (width != 1 && width != 2 && width != 4) ||
+      !in.GetBytes(uint64_t{meta_->records} * width, &codes) || !in.empty()) {
+    return Status::Corruption("malformed shape codes");
+  }
+  row_shape_.resize(meta_->records);
+  const auto* p = reinterpret_cast<const unsigned char*>(codes.data());
+  for (uint32_t& shape : row_shape_) {
+    shape = 0;
+    for (uint8_t b = 0; b < width; ++b) shape |= uint32_t{p[b]} << (8 * b);
+    p += width;
+    if (shape >= shapes) return Status::Corruption("shape code out of range");
+  }
+  shapes_loaded_ = true;
+  return Status();
+}
+
+Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out) {
+  auto it = columns_.find(std::string(chunk_name));
+  if (it != columns_.end()) {
+    *out = it->second.get();
+    return Status();
+  }
+  const ChunkRef* chunk = meta_->FindChunk(chunk_name);
+  if (chunk == nullptr) {
+    *out = nullptr;
+    return Status();
+  }
+  auto column = std::make_unique<LoadedColumn>();
+  LS_RETURN_IF_ERROR(loader_(*chunk, &column->raw));
+  LS_RETURN_IF_ERROR(DecodeValueColumn(column->raw, &column->decoded));
+  bool is_field = chunk_name.substr(0, kFieldChunkPrefix.size()) == kFieldChunkPrefix;
+  if (is_field) {
+    LS_RETURN_IF_ERROR(LoadShapes());
+    std::string_view key = FieldChunkKey(chunk_name);
+    // Which shapes hold the key, then each row's index into the column's values.
+    std::vector<bool> shape_has(shape_keys_.size(), false);
+    for (size_t s = 0; s < shape_keys_.size(); ++s) {
+      shape_has[s] = std::find(shape_keys_[s].begin(), shape_keys_[s].end(), key) !=
+                     shape_keys_[s].end();
+    }
+    column->index_of_row.assign(meta_->records, kNoValue);
+    uint32_t next = 0;
+    for (uint32_t row = 0; row < meta_->records; ++row) {
+      if (shape_has[row_shape_[row]]) column->index_of_row[row] = next++;
+    }
+    if (next != column->decoded.values.size()) {
+      return Status::Corruption(fmt::format("field chunk '{}' has the wrong value count", key));
+    }
+  } else if (column->decoded.values.size() != meta_->records) {
+    return Status::Corruption(
+        fmt::format("chunk '{}' has the wrong record count", chunk_name));
+  }
+  *out = column.get();
+  columns_.emplace(std::string(chunk_name), std::move(column));
+  return Status();
+}
+
+Status DecodedBlock::LoadColumn(std::string_view chunk_name) {
+  LoadedColumn* column = nullptr;
+  return Load(chunk_name, &column);
+}
+
+Status DecodedBlock::LoadAll() {
+  LS_RETURN_IF_ERROR(LoadTimestamps());
+  LS_RETURN_IF_ERROR(LoadShapes());
+  for (std::string_view name : {kSourceChunk, kLevelChunk, kMessageChunk}) {
+    LoadedColumn* column = nullptr;
+    LS_RETURN_IF_ERROR(Load(name, &column));
+    if (column == nullptr) {
+      return Status::Corruption(fmt::format("block has no '{}' chunk", name));
+    }
+  }
+  for (const ChunkRef& chunk : meta_->chunks) {
+    if (chunk.name.compare(0, kFieldChunkPrefix.size(), kFieldChunkPrefix) == 0) {
+      LoadedColumn* column = nullptr;
+      LS_RETURN_IF_ERROR(Load(chunk.name, &column));
+    }
+  }
+  return Status();
+}
+
+const DecodedColumn* DecodedBlock::column(std::string_view chunk_name) const {
+  auto it = columns_.find(std::string(chunk_name));
+  return it == columns_.end() ? nullptr : &it->second->decoded;
+}
+
+const Value* DecodedBlock::FieldValue(std::string_view key, uint32_t row) const {
+  std::string name(kFieldChunkPrefix);
+  name.append(key);
+  auto it = columns_.find(name);
+  if (it == columns_.end() || row >= it->second->index_of_row.size()) return nullptr;
+  uint32_t index = it->second->index_of_row[row];
+  return index == kNoValue ? nullptr : &it->second->decoded.values[index];
+}
+
+void DecodedBlock::Materialize(uint32_t row, Record* record) const {
+  record->Clear();
+  record->timestamp = timestamps_[row];
+  record->source = column(kSourceChunk)->values[row].text;
+  record->SetLevel(column(kLevelChunk)->values[row].text);
+  record->message = column(kMessageChunk)->values[row].text;
+  std::string name(kFieldChunkPrefix);
+  for (std::string_view key : shape_keys_[row_shape_[row]]) {
+    name.resize(kFieldChunkPrefix.size());
+    name.append(key);
+    auto it = columns_.find(name);
+    if (it == columns_.end()) continue;
+    uint32_t index = it->second->index_of_row[row];
+    if (index != kNoValue) {
+      record->fields.push_back(Field{key, it->second->decoded.values[index]});
+    }
+  }
+}
+
+}  // namespace logstream::store

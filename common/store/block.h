@@ -1,0 +1,174 @@
+// common/store/block.h -- A block: up to kMaxBlockRecords records of one partition, stored
+// column by column. BlockBuilder collects records and encodes them (sorted by timestamp)
+// into compressed, checksummed chunks plus the BlockMeta that lets readers skip the block
+// without reading it. DecodedBlock loads the chunks a reader asks for and rebuilds records.
+// The byte layouts are in docs/store-format.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/arena.h"
+#include "common/record.h"
+#include "common/status.h"
+#include "common/store/coding.h"
+#include "common/store/column_codec.h"
+#include "common/store/compression.h"
+
+namespace logstream::store {
+
+inline constexpr uint32_t kMaxBlockRecords = 8192;
+inline constexpr uint64_t kMaxBlockRawBytes = 2 << 20;
+
+// Chunk names. Fields are "f." + key; keys are arbitrary bytes, so "f." never collides.
+inline constexpr std::string_view kTimestampChunk = "ts";
+inline constexpr std::string_view kSourceChunk = "source";
+inline constexpr std::string_view kLevelChunk = "level";
+inline constexpr std::string_view kMessageChunk = "message";
+inline constexpr std::string_view kShapeChunk = "shape";
+inline constexpr std::string_view kBloomChunk = "bloom";
+inline constexpr std::string_view kFieldChunkPrefix = "f.";
+
+// Where one column of a block is in the segment file.
+struct ChunkRef {
+  std::string name;
+  uint64_t offset = 0;    // from the start of the segment file
+  uint32_t size = 0;      // stored bytes
+  uint32_t raw_size = 0;  // bytes after decompression
+  Codec codec = Codec::kRaw;
+  uint32_t masked_crc = 0;  // crc32c::Mask(CRC-32C of the stored bytes)
+};
+
+struct NumericRange {
+  std::string key;  // field key
+  double min = 0;
+  double max = 0;
+};
+
+// What a reader knows about a block without reading its chunks.
+struct BlockMeta {
+  uint32_t records = 0;
+  uint64_t raw_bytes = 0;  // NDJSON bytes of the records as they were ingested
+  int64_t min_ns = 0;
+  int64_t max_ns = 0;
+  std::vector<std::pair<std::string, uint32_t>> sources;  // distinct value, count
+  std::vector<std::pair<std::string, uint32_t>> levels;
+  std::vector<NumericRange> numeric;  // fields holding numbers: their min and max
+  std::vector<ChunkRef> chunks;
+
+  const ChunkRef* FindChunk(std::string_view name) const;
+  uint64_t stored_bytes() const;
+  void EncodeTo(std::string* out) const;
+  static Status DecodeFrom(Decoder* in, BlockMeta* meta);
+};
+
+// Not thread-safe. Reuse one per partition: Reset() keeps the capacity.
+class BlockBuilder {
+ public:
+  BlockBuilder();
+
+  // Copies `record` into the block. `raw_bytes` is the size of its input line.
+  void Add(const Record& record, uint64_t raw_bytes);
+
+  uint32_t records() const { return static_cast<uint32_t>(timestamps_.size()); }
+  uint64_t raw_bytes() const { return raw_bytes_; }
+  bool empty() const { return timestamps_.empty(); }
+  bool full() const { return records() >= kMaxBlockRecords || raw_bytes_ >= kMaxBlockRawBytes; }
+  int64_t min_ns() const { return min_ns_; }
+  int64_t max_ns() const { return max_ns_; }
+
+  // Appends the block's chunks to *out and describes them in *meta; out[0] is at byte
+  // `file_offset` of the segment file. Records are stored sorted by timestamp (stable).
+  void Finish(Compressor* compressor, uint64_t file_offset, std::string* out, BlockMeta* meta);
+
+  void Reset();
+
+ private:
+  struct FieldColumn {
+    std::string_view key;  // in arena_
+    std::vector<Value> values;
+  };
+  // The distinct key sequences of records; records refer to one by index.
+  struct Shape {
+    std::vector<uint32_t> columns;
+  };
+  uint32_t ColumnFor(std::string_view key);
+  uint32_t ShapeFor(const Record& record);
+  void AddChunk(std::string_view name, std::string_view raw, Compressor* compressor,
+                uint64_t file_offset, std::string* out, BlockMeta* meta);
+  std::string BuildBloom(const std::vector<uint32_t>& order);
+  std::string EncodeShapes(const std::vector<uint32_t>& order);
+  void ComputeSummaries(BlockMeta* meta);
+
+  Arena arena_{256 * 1024};
+  std::vector<Timestamp> timestamps_;
+  std::vector<Value> sources_;
+  std::vector<Value> levels_;
+  std::vector<Value> messages_;
+  std::vector<uint32_t> record_shape_;
+  std::vector<FieldColumn> columns_;
+  std::unordered_map<std::string_view, uint32_t> column_index_;
+  std::vector<Shape> shapes_;
+  std::unordered_map<std::string, uint32_t> shape_index_;  // key: column ids as bytes
+  uint64_t raw_bytes_ = 0;
+  int64_t min_ns_ = 0;
+  int64_t max_ns_ = 0;
+  std::string scratch_;
+  std::string shape_key_;
+};
+
+// The chunks of one block that a reader loaded, decoded. Columns are loaded on demand by
+// name; records can then be rebuilt one at a time.
+class DecodedBlock {
+ public:
+  // Reads and verifies a chunk's stored bytes; supplied by the segment reader.
+  using ChunkLoader = std::function<Status(const ChunkRef& chunk, std::string* raw)>;
+
+  DecodedBlock(const BlockMeta* meta, ChunkLoader loader);
+
+  const BlockMeta& meta() const { return *meta_; }
+  uint32_t records() const { return meta_->records; }
+
+  // Each Load* is idempotent and decodes only that column.
+  Status LoadTimestamps();
+  Status LoadColumn(std::string_view chunk_name);  // source, level, message or "f."+key
+  Status LoadShapes();
+  Status LoadAll();  // everything a full record needs
+
+  const std::vector<Timestamp>& timestamps() const { return timestamps_; }
+  // A loaded column: for source, level and message one value per record; for a field, one
+  // value per record that has the field (see FieldRow). nullptr when not loaded / absent.
+  const DecodedColumn* column(std::string_view chunk_name) const;
+  // The value of field `key` in record `row`, or nullptr. Needs LoadShapes() and the field.
+  const Value* FieldValue(std::string_view key, uint32_t row) const;
+
+  // Fills *record with row `row` (needs LoadAll()). Views stay valid while this block lives.
+  void Materialize(uint32_t row, Record* record) const;
+
+ private:
+  struct LoadedColumn {
+    std::string raw;
+    DecodedColumn decoded;
+    std::vector<uint32_t> index_of_row;  // fields: row -> value index, or UINT32_MAX
+  };
+  Status Load(std::string_view chunk_name, LoadedColumn** out);
+
+  const BlockMeta* meta_;
+  ChunkLoader loader_;
+  std::vector<Timestamp> timestamps_;
+  bool timestamps_loaded_ = false;
+  std::unordered_map<std::string, std::unique_ptr<LoadedColumn>> columns_;
+  // Shapes: the keys of each shape, and each record's shape.
+  std::string shape_raw_;
+  std::vector<std::vector<std::string_view>> shape_keys_;
+  std::vector<uint32_t> row_shape_;
+  bool shapes_loaded_ = false;
+};
+
+}  // namespace logstream::store

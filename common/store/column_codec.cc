@@ -1,0 +1,385 @@
+// common/store/column_codec.cc -- See column_codec.h. The layouts are in
+// docs/store-format.md ("Column chunks"); a change here is a format change.
+#include "common/store/column_codec.h"
+
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "common/store/coding.h"
+
+namespace logstream::store {
+namespace {
+
+using Kind = Value::Kind;
+
+// A dictionary pays off when values repeat; past this many distinct values the codes are
+// no smaller than what zstd makes of the plain strings.
+constexpr size_t kMaxDictionary = 1 << 16;
+
+Value MakeValue(Kind kind, std::string_view text) {
+  switch (kind) {
+    case Kind::kNull: return Value::Null();
+    case Kind::kBool: return Value::Bool(text == "true");
+    case Kind::kString: return Value::String(text);
+    case Kind::kJson: return Value::Json(text);
+    case Kind::kNumber: {
+      double number = 0;
+      std::from_chars(text.data(), text.data() + text.size(), number);
+      return Value::Number(text, number);
+    }
+  }
+  return Value::Null();
+}
+
+bool ValidKind(uint8_t kind) { return kind <= static_cast<uint8_t>(Kind::kJson); }
+
+// Texts of one kind (or of a kMixed column's nested stream): dictionary when it pays,
+// plain otherwise. Writes the repr byte itself.
+void EncodeTexts(const std::vector<std::string_view>& texts, Kind kind, std::string* out) {
+  std::unordered_map<std::string_view, uint32_t> index;
+  size_t limit = std::min(kMaxDictionary, texts.size() / 2 + 1);
+  index.reserve(std::min<size_t>(limit, 1024));
+  std::vector<std::string_view> distinct;
+  std::vector<uint32_t> codes;
+  codes.reserve(texts.size());
+  bool use_dictionary = true;
+  for (std::string_view text : texts) {
+    auto [it, inserted] = index.try_emplace(text, static_cast<uint32_t>(distinct.size()));
+    if (inserted) {
+      distinct.push_back(text);
+      if (distinct.size() > limit) {
+        use_dictionary = false;
+        break;
+      }
+    }
+    codes.push_back(it->second);
+  }
+  if (use_dictionary && distinct.size() == 1) {
+    out->push_back(static_cast<char>(ColumnRepr::kConst));
+    PutVarint64(out, texts.size());
+    out->push_back(static_cast<char>(kind));
+    PutLengthPrefixed(out, distinct[0]);
+    return;
+  }
+  if (use_dictionary) {
+    out->push_back(static_cast<char>(ColumnRepr::kDict));
+    PutVarint64(out, texts.size());
+    out->push_back(static_cast<char>(kind));
+    PutVarint64(out, distinct.size());
+    for (std::string_view text : distinct) PutLengthPrefixed(out, text);
+    uint8_t width = distinct.size() <= 256 ? 1 : distinct.size() <= 65536 ? 2 : 4;
+    out->push_back(static_cast<char>(width));
+    size_t start = out->size();
+    out->resize(start + codes.size() * width);
+    char* p = out->data() + start;
+    for (uint32_t code : codes) {
+      // Little-endian, `width` bytes.
+      for (uint8_t b = 0; b < width; ++b) *p++ = static_cast<char>(code >> (8 * b));
+    }
+    return;
+  }
+  out->push_back(static_cast<char>(ColumnRepr::kPlain));
+  PutVarint64(out, texts.size());
+  out->push_back(static_cast<char>(kind));
+  for (std::string_view text : texts) PutVarint64(out, text.size());
+  for (std::string_view text : texts) out->append(text);
+}
+
+Status Malformed(std::string_view what) {
+  return Status::Corruption(fmt::format("malformed column chunk: {}", what));
+}
+
+// Reads what EncodeTexts wrote (after the caller has read nothing). Fills texts; kind
+// receives the stored kind. `dictionary`/`codes` are filled for kDict and kConst.
+Status DecodeTexts(Decoder* in, ColumnRepr* repr, Kind* kind,
+                   std::vector<std::string_view>* texts,
+                   std::vector<std::string_view>* dictionary, std::vector<uint32_t>* codes) {
+  uint8_t repr_byte = 0;
+  uint64_t count = 0;
+  uint8_t kind_byte = 0;
+  if (!in->GetByte(&repr_byte) || !in->GetVarint64(&count) || !in->GetByte(&kind_byte) ||
+      !ValidKind(kind_byte)) {
+    return Malformed("header");
+  }
+  // Every value takes at least one byte except in a kConst column, whose count is capped
+  // by a block's record limit; this bounds the allocations below on corrupt input.
+  if (count > (uint64_t{1} << 32)) return Malformed("count");
+  *repr = static_cast<ColumnRepr>(repr_byte);
+  *kind = static_cast<Kind>(kind_byte);
+  texts->clear();
+  switch (*repr) {
+    case ColumnRepr::kConst: {
+      std::string_view text;
+      if (!in->GetLengthPrefixed(&text)) return Malformed("constant");
+      if (count > (uint64_t{1} << 24)) return Malformed("constant count");
+      texts->assign(count, text);
+      dictionary->assign(1, text);
+      codes->assign(count, 0);
+      return Status();
+    }
+    case ColumnRepr::kDict: {
+      uint64_t distinct = 0;
+      if (!in->GetVarint64(&distinct) || distinct > in->remaining()) return Malformed("dict");
+      dictionary->resize(distinct);
+      for (auto& text : *dictionary) {
+        if (!in->GetLengthPrefixed(&text)) return Malformed("dict entry");
+      }
+      uint8_t width = 0;
+      if (!in->GetByte(&width) || (width != 1 && width != 2 && width != 4)) {
+        return Malformed("code width");
+      }
+      std::string_view bytes;
+      if (count > in->remaining() / width || !in->GetBytes(count * width, &bytes)) {
+        return Malformed("codes");
+      }
+      codes->resize(count);
+      texts->resize(count);
+      const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+      for (uint64_t i = 0; i < count; ++i) {
+        uint32_t code = 0;
+        for (uint8_t b = 0; b < width; ++b) code |= uint32_t{p[b]} << (8 * b);
+        p += width;
+        if (code >= distinct) return Malformed("code out of range");
+        (*codes)[i] = code;
+        (*texts)[i] = (*dictionary)[code];
+      }
+      return Status();
+    }
+    case ColumnRepr::kPlain: {
+      if (count > in->remaining()) return Malformed("plain count");
+      std::vector<uint64_t> lengths(count);
+      uint64_t total = 0;
+      for (auto& length : lengths) {
+        if (!in->GetVarint64(&length)) return Malformed("plain length");
+        total += length;
+        if (total > in->remaining()) return Malformed("plain length");
+      }
+      texts->resize(count);
+      for (uint64_t i = 0; i < count; ++i) {
+        if (!in->GetBytes(lengths[i], &(*texts)[i])) return Malformed("plain bytes");
+      }
+      return Status();
+    }
+    default:
+      return Malformed("unknown representation");
+  }
+}
+
+}  // namespace
+
+std::string_view ColumnReprName(ColumnRepr repr) {
+  switch (repr) {
+    case ColumnRepr::kConst: return "const";
+    case ColumnRepr::kDict: return "dict";
+    case ColumnRepr::kPlain: return "plain";
+    case ColumnRepr::kInt: return "int";
+    case ColumnRepr::kDouble: return "double";
+    case ColumnRepr::kMixed: return "mixed";
+  }
+  return "unknown";
+}
+
+bool IsCanonicalInt(std::string_view token, int64_t* value) {
+  if (token.empty() || token.size() > 20) return false;
+  size_t digits_at = token[0] == '-' ? 1 : 0;
+  if (digits_at == token.size()) return false;
+  if (token[digits_at] == '0' && (token.size() > digits_at + 1 || digits_at == 1)) {
+    return false;  // leading zero or "-0"
+  }
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *value);
+  return ec == std::errc() && end == token.data() + token.size();
+}
+
+bool IsCanonicalDouble(std::string_view token, double value) {
+  char buffer[64];
+  auto result = fmt::format_to_n(buffer, sizeof buffer, "{}", value);
+  return result.size == token.size() && std::memcmp(buffer, token.data(), token.size()) == 0;
+}
+
+void EncodeValueColumn(const std::vector<Value>& values, const std::vector<uint32_t>& order,
+                       std::string* out) {
+  auto at = [&](size_t i) -> const Value& { return order.empty() ? values[i] : values[order[i]]; };
+  size_t n = values.size();
+  bool one_kind = true;
+  for (size_t i = 1; i < n && one_kind; ++i) one_kind = values[i].kind == values[0].kind;
+
+  if (one_kind && n > 0 && values[0].kind == Kind::kNumber) {
+    std::vector<int64_t> as_ints;
+    as_ints.reserve(n);
+    bool ints = true;
+    for (size_t i = 0; i < n && ints; ++i) {
+      int64_t v = 0;
+      ints = IsCanonicalInt(at(i).text, &v);
+      as_ints.push_back(v);
+    }
+    bool doubles = !ints;
+    for (size_t i = 0; i < n && doubles; ++i) {
+      doubles = IsCanonicalDouble(at(i).text, at(i).number);
+    }
+    if (ints) {
+      out->push_back(static_cast<char>(ColumnRepr::kInt));
+      PutVarint64(out, n);
+      for (int64_t v : as_ints) PutVarint64(out, ZigZag(v));
+      return;
+    }
+    if (doubles) {
+      out->push_back(static_cast<char>(ColumnRepr::kDouble));
+      PutVarint64(out, n);
+      for (size_t i = 0; i < n; ++i) PutDouble(out, at(i).number);
+      return;
+    }
+  }
+  std::vector<std::string_view> texts(n);
+  for (size_t i = 0; i < n; ++i) texts[i] = at(i).text;
+  if (one_kind) {
+    EncodeTexts(texts, n > 0 ? values[0].kind : Kind::kString, out);
+    return;
+  }
+  out->push_back(static_cast<char>(ColumnRepr::kMixed));
+  PutVarint64(out, n);
+  for (size_t i = 0; i < n; ++i) out->push_back(static_cast<char>(at(i).kind));
+  EncodeTexts(texts, Kind::kString, out);
+}
+
+Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
+  out->values.clear();
+  out->dictionary.clear();
+  out->codes.clear();
+  out->text_storage.clear();
+  if (data.empty()) return Malformed("empty");
+  auto repr = static_cast<ColumnRepr>(data[0]);
+  out->repr = repr;
+  Decoder in(data);
+  if (repr == ColumnRepr::kInt || repr == ColumnRepr::kDouble) {
+    uint8_t repr_byte = 0;
+    uint64_t count = 0;
+    if (!in.GetByte(&repr_byte) || !in.GetVarint64(&count) || count > in.remaining()) {
+      return Malformed("number header");
+    }
+    // Print the numbers into one buffer first (it must not move once values view into it).
+    std::vector<uint32_t> ends(count);
+    std::vector<double> numbers(count);
+    out->text_storage.reserve(count * 8);
+    char buffer[64];
+    for (uint64_t i = 0; i < count; ++i) {
+      size_t printed = 0;
+      if (repr == ColumnRepr::kInt) {
+        uint64_t zigzag = 0;
+        if (!in.GetVarint64(&zigzag)) return Malformed("int value");
+        int64_t v = UnZigZag(zigzag);
+        numbers[i] = static_cast<double>(v);
+        printed = fmt::format_to_n(buffer, sizeof buffer, "{}", v).size;
+      } else {
+        if (!in.GetDouble(&numbers[i])) return Malformed("double value");
+        printed = fmt::format_to_n(buffer, sizeof buffer, "{}", numbers[i]).size;
+      }
+      out->text_storage.append(buffer, printed);
+      ends[i] = static_cast<uint32_t>(out->text_storage.size());
+    }
+    out->values.resize(count);
+    uint32_t begin = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string_view text(out->text_storage.data() + begin, ends[i] - begin);
+      out->values[i] = Value::Number(text, numbers[i]);
+      begin = ends[i];
+    }
+    return in.empty() ? Status() : Malformed("trailing bytes");
+  }
+
+  std::vector<uint8_t> kinds;
+  if (repr == ColumnRepr::kMixed) {
+    uint8_t repr_byte = 0;
+    uint64_t count = 0;
+    std::string_view kind_bytes;
+    if (!in.GetByte(&repr_byte) || !in.GetVarint64(&count) || count > in.remaining() ||
+        !in.GetBytes(count, &kind_bytes)) {
+      return Malformed("mixed header");
+    }
+    kinds.assign(kind_bytes.begin(), kind_bytes.end());
+    for (uint8_t kind : kinds) {
+      if (!ValidKind(kind)) return Malformed("kind");
+    }
+  }
+  ColumnRepr text_repr = ColumnRepr::kPlain;
+  Kind kind = Kind::kString;
+  std::vector<std::string_view> texts;
+  std::vector<std::string_view> dictionary;
+  LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, &texts, &dictionary, &out->codes));
+  if (!in.empty()) return Malformed("trailing bytes");
+  if (repr == ColumnRepr::kMixed) {
+    if (kinds.size() != texts.size()) return Malformed("mixed count");
+    out->codes.clear();
+    out->values.resize(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+      out->values[i] = MakeValue(static_cast<Kind>(kinds[i]), texts[i]);
+    }
+    return Status();
+  }
+  out->values.resize(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) out->values[i] = MakeValue(kind, texts[i]);
+  out->dictionary.reserve(dictionary.size());
+  for (std::string_view text : dictionary) out->dictionary.push_back(MakeValue(kind, text));
+  return Status();
+}
+
+void EncodeTimestampColumn(const std::vector<Timestamp>& values,
+                           const std::vector<uint32_t>& order, std::string* out) {
+  auto at = [&](size_t i) -> const Timestamp& {
+    return order.empty() ? values[i] : values[order[i]];
+  };
+  size_t n = values.size();
+  PutVarint64(out, n);
+  int64_t previous = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t ns = at(i).ns;
+    // Deltas wrap in uint64 arithmetic so that extreme timestamps cannot overflow.
+    PutVarint64(out, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(ns) -
+                                                 static_cast<uint64_t>(previous))));
+    previous = ns;
+  }
+  bool same_digits = true;
+  for (size_t i = 1; i < n && same_digits; ++i) same_digits = at(i).digits == at(0).digits;
+  if (same_digits) {
+    out->push_back(1);
+    out->push_back(static_cast<char>(n > 0 ? at(0).digits : 0));
+  } else {
+    out->push_back(0);
+    for (size_t i = 0; i < n; ++i) out->push_back(static_cast<char>(at(i).digits));
+  }
+}
+
+Status DecodeTimestampColumn(std::string_view data, std::vector<Timestamp>* out) {
+  Decoder in(data);
+  uint64_t count = 0;
+  if (!in.GetVarint64(&count) || count > in.remaining()) return Malformed("timestamp count");
+  out->resize(count);
+  uint64_t previous = 0;
+  for (auto& ts : *out) {
+    uint64_t zigzag = 0;
+    if (!in.GetVarint64(&zigzag)) return Malformed("timestamp");
+    previous += static_cast<uint64_t>(UnZigZag(zigzag));
+    ts.ns = static_cast<int64_t>(previous);
+  }
+  uint8_t same = 0;
+  if (!in.GetByte(&same)) return Malformed("timestamp digits");
+  if (same == 1) {
+    uint8_t digits = 0;
+    if (!in.GetByte(&digits) || digits > 9) return Malformed("timestamp digits");
+    for (auto& ts : *out) ts.digits = digits;
+  } else {
+    std::string_view bytes;
+    if (!in.GetBytes(count, &bytes)) return Malformed("timestamp digits");
+    for (uint64_t i = 0; i < count; ++i) {
+      uint8_t digits = static_cast<uint8_t>(bytes[i]);
+      if (digits > 9) return Malformed("timestamp digits");
+      (*out)[i].digits = digits;
+    }
+  }
+  return in.empty() ? Status() : Malformed("trailing bytes");
+}
+
+}  // namespace logstream::store

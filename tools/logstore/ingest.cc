@@ -1,0 +1,200 @@
+// tools/logstore/ingest.cc -- See ingest.h. The main thread parses lines and hands records to
+// the StoreWriter; reader threads (inputs.h) and the writer's sealer thread do the rest.
+#include "tools/logstore/ingest.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+
+#include <fmt/core.h>
+
+#include "common/cli.h"
+#include "common/progress.h"
+#include "common/record_parser.h"
+#include "common/reject_sink.h"
+#include "common/store/store_writer.h"
+#include "tools/logstore/inputs.h"
+
+namespace logstream::logstore {
+namespace {
+
+std::atomic<int> stop_signal{0};
+
+extern "C" void OnStopSignal(int signo) { stop_signal.store(signo); }
+
+void InstallStopHandlers() {
+  struct sigaction action{};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+}
+
+bool IsBlank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+struct IngestCounters {
+  uint64_t lines = 0;
+  uint64_t bytes = 0;
+  uint64_t records = 0;
+};
+
+// Parses every line of `batch` into the writer. Returns a writer error (fatal).
+Status StoreBatch(const InputBatch& batch, RecordParser* parser, Record* record,
+                  store::StoreWriter* writer, RejectSink* rejects, IngestCounters* counters) {
+  const char* data = batch.lines.data();
+  size_t size = batch.lines.size;
+  // LineBatch keeps kParsePadding readable bytes after its lines.
+  const char* readable_end = data + size + kParsePadding;
+  uint64_t line_no = batch.first_line;
+  std::string why;
+  for (size_t start = 0; start < size; ++line_no) {
+    const char* newline = static_cast<const char*>(std::memchr(data + start, '\n', size - start));
+    size_t end = newline != nullptr ? static_cast<size_t>(newline - data) : size;
+    std::string_view line(data + start, end - start);
+    start = end + 1;
+    ++counters->lines;
+    if (line.empty() || IsBlank(line)) continue;
+    if (!parser->Parse(line, static_cast<size_t>(readable_end - line.data()), record, &why)) {
+      rejects->Reject(batch.input_name, line_no, line, why);
+      continue;
+    }
+    LS_RETURN_IF_ERROR(writer->Add(*record, line));
+    ++counters->records;
+  }
+  counters->bytes += size;
+  return writer->Commit();
+}
+
+void PrintSummary(const IngestCounters& counters, const store::WriterCounters& writer,
+                  const RejectSink& rejects, double seconds) {
+  std::string by_reason;
+  for (const auto& [reason, count] : rejects.counts_by_reason()) {
+    std::string key = reason;
+    for (char& c : key) {
+      if (c == ' ') c = '_';
+    }
+    by_reason += fmt::format(" rejected.{}={}", key, count);
+  }
+  cli::Error(
+      "stats: lines={} bytes={} records={} rejected={}{} blocks={} segments_sealed={} "
+      "segments_merged={} wal_bytes={} fsyncs={} seconds={:.3f} records/s={:.0f}",
+      counters.lines, counters.bytes, counters.records, rejects.count(), by_reason,
+      writer.blocks_encoded.load(), writer.segments_sealed.load(), writer.segments_merged.load(),
+      writer.wal_bytes.load(), writer.fsyncs.load(), seconds,
+      seconds > 0 ? static_cast<double>(counters.records) / seconds : 0.0);
+}
+
+}  // namespace
+
+int RunIngest(const Options& options) {
+  auto started = std::chrono::steady_clock::now();
+  RejectSinkOptions reject_options;
+  reject_options.dead_letter_path = options.dead_letter;
+  reject_options.quiet = options.quiet;
+  Result<std::unique_ptr<RejectSink>> rejects = RejectSink::Create(reject_options);
+  if (!rejects.ok()) {
+    cli::Error("{}", rejects.status().message());
+    return cli::kExitCantCreate;
+  }
+
+  store::WriterOptions writer_options;
+  writer_options.sync = options.sync;
+  writer_options.sync_interval_ns = options.sync_interval_ns;
+  writer_options.compression_level = options.compression_level;
+  writer_options.memtable_bytes = options.memtable_bytes;
+  writer_options.retention_ns = options.retention_ns;
+  writer_options.max_size_bytes = options.max_size_bytes;
+  writer_options.warn = [](std::string_view message) { cli::Error("{}", message); };
+  Result<std::unique_ptr<store::StoreWriter>> writer =
+      store::StoreWriter::Open(options.dir, writer_options);
+  if (!writer.ok()) {
+    cli::Error("{}", writer.status().message());
+    switch (writer.status().code()) {
+      case Code::kResourceExhausted: return cli::kExitTempFail;  // locked by another writer
+      case Code::kUnsupported:
+      case Code::kCorruption: return cli::kExitDataErr;
+      default: return cli::kExitCantCreate;
+    }
+  }
+
+  InputOptions input_options;
+  input_options.max_line_bytes = options.max_line_bytes;
+  input_options.max_connections = options.max_connections;
+  // Reader threads may still be blocked in read(2) or accept(2) when we return; the inputs
+  // therefore live until the process exits.
+  static Inputs* inputs = nullptr;
+  inputs = new Inputs(input_options, rejects->get());
+  if (options.listen.empty()) {
+    inputs->StartStdin();
+  } else {
+    for (const std::string& address : options.listen) {
+      Status listening = inputs->Listen(address);
+      if (!listening.ok()) {
+        cli::Error("{}", listening.message());
+        (void)(*writer)->Close();
+        return listening.code() == Code::kInvalidArgument ? cli::kExitUsage : cli::kExitUnavailable;
+      }
+    }
+  }
+  InstallStopHandlers();
+
+  RecordParser parser;
+  Record record;
+  IngestCounters counters;
+  ProgressMeter progress(true);
+  Status fatal;
+  auto last_tick = std::chrono::steady_clock::now();
+  while (stop_signal.load() == 0) {
+    std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(100));
+    if (batch) {
+      fatal = StoreBatch(*batch, &parser, &record, writer->get(), rejects->get(), &counters);
+      inputs->Recycle(std::move(batch));
+      if (!fatal.ok()) break;
+      progress.Update(counters.lines, counters.bytes);
+    } else if (inputs->finished()) {
+      break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_tick >= std::chrono::milliseconds(100)) {
+      last_tick = now;
+      fatal = (*writer)->Tick();
+      if (!fatal.ok()) break;
+    }
+  }
+  // A stop signal: what was already read is stored too, then everything is sealed.
+  while (fatal.ok() && stop_signal.load() != 0) {
+    std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(0));
+    if (!batch) break;
+    fatal = StoreBatch(*batch, &parser, &record, writer->get(), rejects->get(), &counters);
+  }
+  progress.Done();
+  inputs->RemoveSocketFiles();
+  Status closed = (*writer)->Close();
+  if (fatal.ok()) fatal = closed;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options.stats) PrintSummary(counters, (*writer)->counters(), **rejects, seconds);
+  rejects->get()->PrintSummary();
+  Status read_status = inputs->status();
+  if (!fatal.ok()) {
+    cli::Error("{}", fatal.message());
+    return cli::kExitIoErr;
+  }
+  if (!read_status.ok()) {
+    cli::Error("{}", read_status.message());
+    return cli::kExitIoErr;
+  }
+  if (!rejects->get()->status().ok()) {
+    cli::Error("{}", rejects->get()->status().message());
+    return cli::kExitCantCreate;
+  }
+  return rejects->get()->count() > 0 ? cli::kExitDataErr : cli::kExitOk;
+}
+
+}  // namespace logstream::logstore
