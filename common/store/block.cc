@@ -238,10 +238,9 @@ std::string BlockBuilder::BuildBloom(const std::vector<uint32_t>& order) {
       if (seen && value.text == last) continue;
       seen = true;
       last = value.text;
+      // Whole values only: field:value is an exact match, and the words of field values
+      // mostly repeat the message's, which are already in.
       bloom.Add(HashWholeValue(column.key, value.text));
-      WordIterator words(value.text);
-      std::string_view word;
-      while (words.Next(&word)) bloom.Add(HashKeyed(column.key, HashWord(word)));
     }
   }
   return bloom.Finish();
@@ -284,6 +283,60 @@ void BlockBuilder::ComputeSummaries(BlockMeta* meta) {
   }
 }
 
+void BlockBuilder::EncodeMessages(const std::vector<uint32_t>& row_start,
+                                  const std::vector<uint32_t>& value_index) {
+  // Messages usually repeat their record's field values ("status=504 in 11730.7ms" beside
+  // status and duration_ms): each such value is replaced by a 2-byte reference to the field,
+  // which leaves a template that compresses far better. docs/store-format.md "Messages".
+  message_text_.clear();
+  std::vector<std::pair<uint32_t, uint32_t>> spans(records());  // into message_text_
+  struct Ref {
+    size_t at;
+    size_t length;
+    uint32_t field;
+  };
+  std::vector<Ref> refs;
+  for (uint32_t row = 0; row < records(); ++row) {
+    std::string_view message = messages_[row].text;
+    const Shape& shape = shapes_[record_shape_[row]];
+    refs.clear();
+    size_t fields = std::min<size_t>(shape.columns.size(), kMaxMessageRefField + 1);
+    for (uint32_t i = 0; i < fields; ++i) {
+      const Value& value = columns_[shape.columns[i]].values[value_index[row_start[row] + i]];
+      if ((value.kind != Value::Kind::kString && value.kind != Value::Kind::kNumber) ||
+          value.text.size() < kMinMessageRefBytes) {
+        continue;
+      }
+      size_t at = message.find(value.text);
+      if (at != std::string_view::npos) refs.push_back(Ref{at, value.text.size(), i});
+    }
+    std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.at < b.at; });
+    auto start = static_cast<uint32_t>(message_text_.size());
+    size_t copied = 0;
+    auto copy_literal = [&](size_t end) {
+      for (size_t k = copied; k < end; ++k) {
+        message_text_.push_back(message[k]);
+        if (message[k] == kMessageRefMarker) message_text_.push_back(kMessageRefEscape);
+      }
+      copied = end;
+    };
+    for (const Ref& ref : refs) {
+      if (ref.at < copied) continue;  // overlaps an earlier reference
+      copy_literal(ref.at);
+      message_text_.push_back(kMessageRefMarker);
+      message_text_.push_back(static_cast<char>(ref.field));
+      copied = ref.at + ref.length;
+    }
+    copy_literal(message.size());
+    spans[row] = {start, static_cast<uint32_t>(message_text_.size()) - start};
+  }
+  encoded_messages_.resize(records());
+  for (uint32_t row = 0; row < records(); ++row) {
+    encoded_messages_[row] =
+        Value::String(std::string_view(message_text_).substr(spans[row].first, spans[row].second));
+  }
+}
+
 void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::string* out,
                           BlockMeta* meta) {
   *meta = BlockMeta();
@@ -292,6 +345,7 @@ void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::str
   std::vector<uint32_t> order(records());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+    if (sources_[a].text != sources_[b].text) return sources_[a].text < sources_[b].text;
     return timestamps_[a].ns < timestamps_[b].ns;
   });
   uint64_t base = file_offset;
@@ -299,12 +353,27 @@ void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::str
   scratch_.clear();
   EncodeTimestampColumn(timestamps_, order, &scratch_);
   AddChunk(kTimestampChunk, scratch_, compressor, base, out, meta);
+  // Where each record's field values are: record `row`'s i-th field is value
+  // value_index[row_start[row] + i] of its column (values are appended in record order).
+  std::vector<uint32_t> row_start(records() + 1, 0);
+  std::vector<uint32_t> value_index;
+  {
+    std::vector<uint32_t> next(columns_.size(), 0);
+    for (uint32_t row = 0; row < records(); ++row) {
+      const Shape& shape = shapes_[record_shape_[row]];
+      row_start[row] = static_cast<uint32_t>(value_index.size());
+      for (uint32_t id : shape.columns) value_index.push_back(next[id]++);
+    }
+    row_start[records()] = static_cast<uint32_t>(value_index.size());
+  }
+
+  EncodeMessages(row_start, value_index);
   struct Fixed {
     std::string_view name;
     const std::vector<Value>* values;
   };
   for (const Fixed& fixed : {Fixed{kSourceChunk, &sources_}, Fixed{kLevelChunk, &levels_},
-                             Fixed{kMessageChunk, &messages_}}) {
+                             Fixed{kMessageChunk, &encoded_messages_}}) {
     scratch_.clear();
     EncodeValueColumn(*fixed.values, order, &scratch_);
     AddChunk(fixed.name, scratch_, compressor, base, out, meta);
@@ -314,19 +383,11 @@ void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::str
   // A field column holds values only for the records that have the field, in record order;
   // walking the sorted records through their shapes gives each column's new order.
   if (!columns_.empty()) {
-    std::vector<std::vector<uint32_t>> value_of_row(columns_.size());
-    std::vector<uint32_t> next(columns_.size(), 0);
-    std::vector<std::vector<uint32_t>> row_value(records());
-    for (uint32_t row = 0; row < records(); ++row) {
-      const Shape& shape = shapes_[record_shape_[row]];
-      row_value[row].reserve(shape.columns.size());
-      for (uint32_t id : shape.columns) row_value[row].push_back(next[id]++);
-    }
     std::vector<std::vector<uint32_t>> column_order(columns_.size());
     for (uint32_t row : order) {
       const Shape& shape = shapes_[record_shape_[row]];
       for (size_t i = 0; i < shape.columns.size(); ++i) {
-        column_order[shape.columns[i]].push_back(row_value[row][i]);
+        column_order[shape.columns[i]].push_back(value_index[row_start[row] + i]);
       }
     }
     std::string name;
@@ -458,9 +519,61 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out) {
   } else if (column->decoded.values.size() != meta_->records) {
     return Status::Corruption(
         fmt::format("chunk '{}' has the wrong record count", chunk_name));
+  } else if (chunk_name == kMessageChunk) {
+    LS_RETURN_IF_ERROR(ResolveMessageRefs(column.get()));
   }
   *out = column.get();
   columns_.emplace(std::string(chunk_name), std::move(column));
+  return Status();
+}
+
+Status DecodedBlock::ResolveMessageRefs(LoadedColumn* messages) {
+  std::vector<Value>& values = messages->decoded.values;
+  bool any = false;
+  for (const Value& value : values) {
+    any = any || value.text.find(kMessageRefMarker) != std::string_view::npos;
+  }
+  if (!any) return Status();
+  LS_RETURN_IF_ERROR(LoadShapes());
+  std::string& text = messages->decoded.text_storage;
+  std::vector<std::pair<size_t, size_t>> spans(values.size(), {0, std::string_view::npos});
+  std::string name;
+  for (uint32_t row = 0; row < values.size(); ++row) {
+    std::string_view encoded = values[row].text;
+    if (encoded.find(kMessageRefMarker) == std::string_view::npos) continue;
+    size_t start = text.size();
+    for (size_t k = 0; k < encoded.size(); ++k) {
+      if (encoded[k] != kMessageRefMarker) {
+        text.push_back(encoded[k]);
+        continue;
+      }
+      if (++k == encoded.size()) return Status::Corruption("message ends inside a reference");
+      if (encoded[k] == kMessageRefEscape) {
+        text.push_back(kMessageRefMarker);
+        continue;
+      }
+      auto field = static_cast<unsigned char>(encoded[k]);
+      const std::vector<std::string_view>& keys = shape_keys_[row_shape_[row]];
+      if (field >= keys.size()) return Status::Corruption("message refers to a missing field");
+      name.assign(kFieldChunkPrefix);
+      name.append(keys[field]);
+      LoadedColumn* column = nullptr;
+      LS_RETURN_IF_ERROR(Load(name, &column));
+      if (column == nullptr || column->index_of_row[row] == kNoValue) {
+        return Status::Corruption("message refers to a missing field");
+      }
+      text.append(column->decoded.values[column->index_of_row[row]].text);
+    }
+    spans[row] = {start, text.size() - start};
+  }
+  // Views are taken only now: appending above may have moved the buffer.
+  for (uint32_t row = 0; row < values.size(); ++row) {
+    if (spans[row].second == std::string_view::npos) continue;
+    values[row].text = std::string_view(text).substr(spans[row].first, spans[row].second);
+  }
+  // Dictionary entries are templates now, not messages: groupings must not use them.
+  messages->decoded.dictionary.clear();
+  messages->decoded.codes.clear();
   return Status();
 }
 

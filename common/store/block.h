@@ -35,6 +35,14 @@ inline constexpr std::string_view kShapeChunk = "shape";
 inline constexpr std::string_view kBloomChunk = "bloom";
 inline constexpr std::string_view kFieldChunkPrefix = "f.";
 
+// In the message chunk, a field value the message repeats is stored as kMessageRefMarker and
+// the field's index in the record (0..kMaxMessageRefField); a literal marker byte is stored
+// as kMessageRefMarker, kMessageRefEscape.
+inline constexpr char kMessageRefMarker = '\x01';
+inline constexpr char kMessageRefEscape = '\xff';
+inline constexpr uint32_t kMaxMessageRefField = 254;
+inline constexpr size_t kMinMessageRefBytes = 3;
+
 // Where one column of a block is in the segment file.
 struct ChunkRef {
   std::string name;
@@ -104,6 +112,8 @@ class BlockBuilder {
                 uint64_t file_offset, std::string* out, BlockMeta* meta);
   std::string BuildBloom(const std::vector<uint32_t>& order);
   std::string EncodeShapes(const std::vector<uint32_t>& order);
+  void EncodeMessages(const std::vector<uint32_t>& row_start,
+                      const std::vector<uint32_t>& value_index);
   void ComputeSummaries(BlockMeta* meta);
 
   Arena arena_{256 * 1024};
@@ -121,6 +131,8 @@ class BlockBuilder {
   int64_t max_ns_ = 0;
   std::string scratch_;
   std::string shape_key_;
+  std::string message_text_;             // messages with references, for encoding
+  std::vector<Value> encoded_messages_;  // views into message_text_
 };
 
 // The chunks of one block that a reader loaded, decoded. Columns are loaded on demand by
@@ -158,6 +170,8 @@ class DecodedBlock {
     std::vector<uint32_t> index_of_row;  // fields: row -> value index, or UINT32_MAX
   };
   Status Load(std::string_view chunk_name, LoadedColumn** out);
+  // Puts back the field values that the message chunk stores as references.
+  Status ResolveMessageRefs(LoadedColumn* messages);
 
   const BlockMeta* meta_;
   ChunkLoader loader_;
