@@ -17,6 +17,7 @@
 #include "common/arena.h"
 #include "common/record.h"
 #include "common/status.h"
+#include "common/store/bloom.h"
 #include "common/store/coding.h"
 #include "common/store/column_codec.h"
 #include "common/store/compression.h"
@@ -110,7 +111,7 @@ class BlockBuilder {
   uint32_t ShapeFor(const Record& record);
   void AddChunk(std::string_view name, std::string_view raw, Compressor* compressor,
                 uint64_t file_offset, std::string* out, BlockMeta* meta);
-  std::string BuildBloom(const std::vector<uint32_t>& order);
+  std::string BuildBloom();
   std::string EncodeShapes(const std::vector<uint32_t>& order);
   void EncodeMessages(const std::vector<uint32_t>& row_start,
                       const std::vector<uint32_t>& value_index);
@@ -133,6 +134,7 @@ class BlockBuilder {
   std::string shape_key_;
   std::string message_text_;             // messages with references, for encoding
   std::vector<Value> encoded_messages_;  // views into message_text_
+  BloomBuilder bloom_;
 };
 
 // The chunks of one block that a reader loaded, decoded. Columns are loaded on demand by

@@ -19,6 +19,7 @@ using Kind = Value::Kind;
 // A dictionary pays off when values repeat; past this many distinct values the codes are
 // no smaller than what zstd makes of the plain strings.
 constexpr size_t kMaxDictionary = 1 << 16;
+constexpr size_t kDictionaryProbe = 1024;
 
 Value MakeValue(Kind kind, std::string_view text) {
   switch (kind) {
@@ -47,11 +48,13 @@ void EncodeTexts(const std::vector<std::string_view>& texts, Kind kind, std::str
   std::vector<uint32_t> codes;
   codes.reserve(texts.size());
   bool use_dictionary = true;
-  for (std::string_view text : texts) {
-    auto [it, inserted] = index.try_emplace(text, static_cast<uint32_t>(distinct.size()));
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto [it, inserted] = index.try_emplace(texts[i], static_cast<uint32_t>(distinct.size()));
     if (inserted) {
-      distinct.push_back(text);
-      if (distinct.size() > limit) {
+      distinct.push_back(texts[i]);
+      // Mostly distinct after the first thousand values: a dictionary will not pay, and
+      // hashing the rest would cost more than everything else the column needs.
+      if (distinct.size() > limit || (i == kDictionaryProbe && distinct.size() > i / 2)) {
         use_dictionary = false;
         break;
       }

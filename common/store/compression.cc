@@ -12,17 +12,16 @@ Compressor::Compressor(int level) : context_(ZSTD_createCCtx()), level_(level) {
 Compressor::~Compressor() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(context_)); }
 
 Codec Compressor::CompressTo(std::string_view input, std::string* out) {
-  size_t start = out->size();
   size_t bound = ZSTD_compressBound(input.size());
-  out->resize(start + bound);
-  size_t written = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(context_), out->data() + start,
-                                     bound, input.data(), input.size(), level_);
+  // Grown, never shrunk: resize() zero-fills, which costs as much as compressing.
+  if (buffer_.size() < bound) buffer_.resize(bound);
+  size_t written = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(context_), buffer_.data(), bound,
+                                     input.data(), input.size(), level_);
   if (ZSTD_isError(written) || written >= input.size()) {
-    out->resize(start);
     out->append(input);
     return Codec::kRaw;
   }
-  out->resize(start + written);
+  out->append(buffer_.data(), written);
   return Codec::kZstd;
 }
 

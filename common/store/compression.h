@@ -27,6 +27,7 @@ class Compressor {
  private:
   void* context_;  // ZSTD_CCtx
   int level_;
+  std::string buffer_;
 };
 
 // Not thread-safe: one per thread.

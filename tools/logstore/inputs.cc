@@ -209,7 +209,11 @@ void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
     batch->input_name = name;
     batch->first_line = next_line;
     const char* data = batch->lines.data();
-    for (size_t i = 0; i < batch->lines.size; ++i) next_line += data[i] == '\n';
+    const char* end = data + batch->lines.size;
+    for (const char* p = data; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));
+         ++p) {
+      ++next_line;
+    }
     Push(std::move(batch));
   }
   if (owns_fd) ::close(fd);
