@@ -15,6 +15,7 @@
 #include "common/reject_sink.h"
 #include "common/store/store_writer.h"
 #include "tools/logstore/inputs.h"
+#include "tools/logstore/metrics.h"
 
 namespace logstream::logstore {
 namespace {
@@ -142,6 +143,18 @@ int RunIngest(const Options& options) {
       }
     }
   }
+  IngestGauges gauges;
+  std::unique_ptr<MetricsServer> metrics;
+  if (!options.metrics.empty()) {
+    Result<std::unique_ptr<MetricsServer>> started_metrics =
+        MetricsServer::Start(options.metrics, writer->get(), rejects->get(), &gauges);
+    if (!started_metrics.ok()) {
+      cli::Error("{}", started_metrics.status().message());
+      (void)(*writer)->Close();
+      return cli::kExitUnavailable;
+    }
+    metrics = std::move(*started_metrics);
+  }
   InstallStopHandlers();
 
   RecordParser parser;
@@ -157,6 +170,8 @@ int RunIngest(const Options& options) {
       inputs->Recycle(std::move(batch));
       if (!fatal.ok()) break;
       progress.Update(counters.lines, counters.bytes);
+      gauges.lines.store(counters.lines, std::memory_order_relaxed);
+      gauges.bytes.store(counters.bytes, std::memory_order_relaxed);
     } else if (inputs->finished()) {
       break;
     }

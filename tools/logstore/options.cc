@@ -19,6 +19,7 @@ namespace {
 enum LongOnly {
   kConfig = 256,
   kListen,
+  kMetrics,
   kSync,
   kSyncInterval,
   kRetention,
@@ -38,6 +39,7 @@ enum LongOnly {
 const struct option kLongOptions[] = {
     {"config", required_argument, nullptr, kConfig},
     {"listen", required_argument, nullptr, kListen},
+    {"metrics", required_argument, nullptr, kMetrics},
     {"sync", required_argument, nullptr, kSync},
     {"sync-interval", required_argument, nullptr, kSyncInterval},
     {"retention", required_argument, nullptr, kRetention},
@@ -88,6 +90,16 @@ Result<int64_t> ParsePositiveDuration(std::string_view text, std::string_view op
 Status SetOption(std::string_view name, std::string_view value, Options* options) {
   if (name == "listen") {
     options->listen.emplace_back(value);
+  } else if (name == "metrics") {
+    // A bare port binds the loopback interface only: metrics are not for the world.
+    bool bare_port = !value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos;
+    std::string address(value);
+    if (bare_port) address = "127.0.0.1:" + address;
+    if (!address.empty() && address[0] == ':') address = "127.0.0.1" + address;
+    if (address.rfind(':') == std::string::npos) {
+      return BadValue(name, value, "expected [HOST:]PORT such as 127.0.0.1:9100");
+    }
+    options->metrics = address;
   } else if (name == "sync") {
     LS_ASSIGN_OR_RETURN(options->sync, ParseSyncMode(value));
   } else if (name == "sync-interval") {
@@ -238,7 +250,7 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
         fmt::format("{}:{}: 'store' must be a mapping", name, line_of(section)));
   }
   static constexpr std::string_view kKeys[] = {
-      "listen", "sync", "sync_interval", "retention", "max_size", "compression_level",
+      "listen", "metrics", "sync", "sync_interval", "retention", "max_size", "compression_level",
       "memtable_size", "max_line_bytes", "max_connections", "dead_letter"};
   for (const auto& entry : section) {
     std::string key = entry.first.as<std::string>();
@@ -282,6 +294,7 @@ Ingest:
       --listen=ADDR        read from producers at tcp://HOST:PORT or unix:PATH
                            (repeatable) instead of standard input
       --max-connections=N  concurrent producers with --listen (default 64)
+      --metrics=[HOST:]PORT  serve Prometheus metrics (host default 127.0.0.1)
       --sync=MODE          always, interval (default) or never; see logstore(1)
       --sync-interval=DUR  how often --sync=interval syncs (default 1s)
       --retention=DUR      drop days older than DUR (e.g. 30d)

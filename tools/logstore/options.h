@@ -19,6 +19,7 @@ struct Options {
   std::string dir;                       // the store directory (operand)
   std::string config_file;               // --config FILE.yaml
   std::vector<std::string> listen;       // --listen tcp://HOST:PORT | unix:PATH
+  std::string metrics;                   // --metrics [HOST:]PORT (host default 127.0.0.1)
   store::SyncMode sync = store::SyncMode::kInterval;  // --sync
   int64_t sync_interval_ns = 1'000'000'000;           // --sync-interval
   int64_t retention_ns = 0;              // --retention DURATION (0: keep everything)
