@@ -18,6 +18,8 @@ namespace logstream::store {
 namespace {
 
 constexpr uint32_t kNoValue = std::numeric_limits<uint32_t>::max();
+// Up to this many distinct shapes, a record's shape is found by comparing keys.
+constexpr size_t kShapesSearchedInOrder = 64;
 
 void PutCounts(const std::vector<std::pair<std::string, uint32_t>>& counts, std::string* out) {
   PutVarint64(out, counts.size());
@@ -168,6 +170,20 @@ uint32_t BlockBuilder::ShapeFor(const Record& record) {
       same = columns_[last.columns[i]].key == record.fields[i].key;
     }
     if (same) return record_shape_.back();
+  }
+  // Then the other shapes seen so far: blocks hold a few dozen, and comparing keys is
+  // cheaper than hashing them.
+  auto same_keys = [&](const Shape& shape) {
+    if (shape.columns.size() != record.fields.size()) return false;
+    for (size_t i = 0; i < record.fields.size(); ++i) {
+      if (columns_[shape.columns[i]].key != record.fields[i].key) return false;
+    }
+    return true;
+  };
+  if (shapes_.size() <= kShapesSearchedInOrder) {
+    for (uint32_t id = 0; id < shapes_.size(); ++id) {
+      if (same_keys(shapes_[id])) return id;
+    }
   }
   shape_key_.clear();
   std::vector<uint32_t> ids;
