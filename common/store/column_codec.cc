@@ -2,6 +2,7 @@
 // docs/store-format.md ("Column chunks"); a change here is a format change.
 #include "common/store/column_codec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -180,7 +181,7 @@ std::string_view ColumnReprName(ColumnRepr repr) {
     case ColumnRepr::kDict: return "dict";
     case ColumnRepr::kPlain: return "plain";
     case ColumnRepr::kInt: return "int";
-    case ColumnRepr::kDouble: return "double";
+    case ColumnRepr::kDecimal: return "decimal";
     case ColumnRepr::kMixed: return "mixed";
   }
   return "unknown";
@@ -197,11 +198,51 @@ bool IsCanonicalInt(std::string_view token, int64_t* value) {
   return ec == std::errc() && end == token.data() + token.size();
 }
 
-bool IsCanonicalDouble(std::string_view token, double value) {
-  char buffer[64];
-  auto result = fmt::format_to_n(buffer, sizeof buffer, "{}", value);
-  return result.size == token.size() && std::memcmp(buffer, token.data(), token.size()) == 0;
+bool ParseDecimal(std::string_view token, int64_t* mantissa, uint8_t* scale) {
+  size_t i = 0;
+  bool negative = !token.empty() && token[0] == '-';
+  if (negative) ++i;
+  size_t int_start = i;
+  while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i;
+  size_t int_digits = i - int_start;
+  if (int_digits == 0 || (int_digits > 1 && token[int_start] == '0')) return false;
+  if (i == token.size() || token[i] != '.') return false;
+  size_t frac_start = ++i;
+  while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i;
+  size_t frac_digits = i - frac_start;
+  if (i != token.size() || frac_digits == 0 || int_digits + frac_digits > 18) return false;
+  int64_t value = 0;
+  for (size_t k = int_start; k < token.size(); ++k) {
+    if (token[k] != '.') value = value * 10 + (token[k] - '0');
+  }
+  if (negative && value == 0) return false;  // "-0.0": the sign would be lost
+  *mantissa = negative ? -value : value;
+  *scale = static_cast<uint8_t>(frac_digits);
+  return true;
 }
+
+namespace {
+
+// Prints mantissa * 10^-scale as ParseDecimal read it; returns the length written.
+size_t PrintDecimal(int64_t mantissa, uint8_t scale, char* out) {
+  char digits[24];
+  uint64_t magnitude = mantissa < 0 ? 0 - static_cast<uint64_t>(mantissa) : static_cast<uint64_t>(mantissa);
+  size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (n < static_cast<size_t>(scale) + 1) digits[n++] = '0';
+  size_t length = 0;
+  if (mantissa < 0) out[length++] = '-';
+  for (size_t k = n; k-- > 0;) {
+    out[length++] = digits[k];
+    if (k == scale && scale > 0) out[length++] = '.';
+  }
+  return length;
+}
+
+}  // namespace
 
 void EncodeValueColumn(const std::vector<Value>& values, const std::vector<uint32_t>& order,
                        std::string* out) {
@@ -219,20 +260,30 @@ void EncodeValueColumn(const std::vector<Value>& values, const std::vector<uint3
       ints = IsCanonicalInt(at(i).text, &v);
       as_ints.push_back(v);
     }
-    bool doubles = !ints;
-    for (size_t i = 0; i < n && doubles; ++i) {
-      doubles = IsCanonicalDouble(at(i).text, at(i).number);
-    }
     if (ints) {
       out->push_back(static_cast<char>(ColumnRepr::kInt));
       PutVarint64(out, n);
       for (int64_t v : as_ints) PutVarint64(out, ZigZag(v));
       return;
     }
-    if (doubles) {
-      out->push_back(static_cast<char>(ColumnRepr::kDouble));
+    std::vector<int64_t> mantissas(n);
+    std::vector<uint8_t> scales(n);
+    bool decimals = true;
+    for (size_t i = 0; i < n && decimals; ++i) {
+      decimals = ParseDecimal(at(i).text, &mantissas[i], &scales[i]);
+    }
+    if (decimals) {
+      out->push_back(static_cast<char>(ColumnRepr::kDecimal));
       PutVarint64(out, n);
-      for (size_t i = 0; i < n; ++i) PutDouble(out, at(i).number);
+      bool uniform = std::all_of(scales.begin(), scales.end(),
+                                 [&](uint8_t scale) { return scale == scales[0]; });
+      if (uniform) {
+        out->push_back(static_cast<char>(scales[0]));
+      } else {
+        out->push_back(0);
+        out->append(reinterpret_cast<const char*>(scales.data()), n);
+      }
+      for (int64_t mantissa : mantissas) PutVarint64(out, ZigZag(mantissa));
       return;
     }
   }
@@ -257,29 +308,38 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
   auto repr = static_cast<ColumnRepr>(data[0]);
   out->repr = repr;
   Decoder in(data);
-  if (repr == ColumnRepr::kInt || repr == ColumnRepr::kDouble) {
+  if (repr == ColumnRepr::kInt || repr == ColumnRepr::kDecimal) {
     uint8_t repr_byte = 0;
     uint64_t count = 0;
     if (!in.GetByte(&repr_byte) || !in.GetVarint64(&count) || count > in.remaining()) {
       return Malformed("number header");
     }
+    std::vector<uint8_t> scales;
+    if (repr == ColumnRepr::kDecimal) {
+      uint8_t uniform = 0;
+      if (!in.GetByte(&uniform) || uniform > 18) return Malformed("decimal scale");
+      if (uniform != 0) {
+        scales.assign(count, uniform);
+      } else {
+        std::string_view bytes;
+        if (!in.GetBytes(count, &bytes)) return Malformed("decimal scales");
+        scales.assign(bytes.begin(), bytes.end());
+        for (uint8_t scale : scales) {
+          if (scale == 0 || scale > 18) return Malformed("decimal scale");
+        }
+      }
+    }
     // Print the numbers into one buffer first (it must not move once values view into it).
     std::vector<uint32_t> ends(count);
-    std::vector<double> numbers(count);
     out->text_storage.reserve(count * 8);
     char buffer[64];
     for (uint64_t i = 0; i < count; ++i) {
-      size_t printed = 0;
-      if (repr == ColumnRepr::kInt) {
-        uint64_t zigzag = 0;
-        if (!in.GetVarint64(&zigzag)) return Malformed("int value");
-        int64_t v = UnZigZag(zigzag);
-        numbers[i] = static_cast<double>(v);
-        printed = fmt::format_to_n(buffer, sizeof buffer, "{}", v).size;
-      } else {
-        if (!in.GetDouble(&numbers[i])) return Malformed("double value");
-        printed = fmt::format_to_n(buffer, sizeof buffer, "{}", numbers[i]).size;
-      }
+      uint64_t zigzag = 0;
+      if (!in.GetVarint64(&zigzag)) return Malformed("number value");
+      int64_t v = UnZigZag(zigzag);
+      size_t printed = repr == ColumnRepr::kInt
+                           ? fmt::format_to_n(buffer, sizeof buffer, "{}", v).size
+                           : PrintDecimal(v, scales[i], buffer);
       out->text_storage.append(buffer, printed);
       ends[i] = static_cast<uint32_t>(out->text_storage.size());
     }
@@ -287,7 +347,9 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
     uint32_t begin = 0;
     for (uint64_t i = 0; i < count; ++i) {
       std::string_view text(out->text_storage.data() + begin, ends[i] - begin);
-      out->values[i] = Value::Number(text, numbers[i]);
+      double number = 0;
+      std::from_chars(text.data(), text.data() + text.size(), number);
+      out->values[i] = Value::Number(text, number);
       begin = ends[i];
     }
     return in.empty() ? Status() : Malformed("trailing bytes");

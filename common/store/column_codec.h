@@ -21,7 +21,7 @@ enum class ColumnRepr : uint8_t {
   kDict = 2,    // one kind; distinct texts + a code per value (1, 2 or 4 bytes)
   kPlain = 3,   // one kind; a length per value, then the bytes
   kInt = 4,     // numbers that are canonical int64 tokens: zigzag varints
-  kDouble = 5,  // numbers whose shortest form is their token: 8 bytes each
+  kDecimal = 5,  // numbers written as plain decimals ("174.3"): scale + zigzag mantissa
   kMixed = 6,   // a kind byte per value, then the texts as a nested dict or plain column
 };
 
@@ -58,7 +58,9 @@ Status DecodeTimestampColumn(std::string_view data, std::vector<Timestamp>* out)
 // True when `token` is a JSON integer that prints back identically from int64
 // (no leading zeros, no "-0", in range).
 bool IsCanonicalInt(std::string_view token, int64_t* value);
-// True when `token` is the shortest round-trip form of its double (fmt's "{}").
-bool IsCanonicalDouble(std::string_view token, double value);
+// True when `token` is a plain JSON decimal with a fraction ("174.3", "-0.05", "2.50") of at
+// most 18 digits in all: *mantissa * 10^-*scale is its value, and printing them back gives
+// the token exactly. "-0.0" and exponents are not (they stay text).
+bool ParseDecimal(std::string_view token, int64_t* mantissa, uint8_t* scale);
 
 }  // namespace logstream::store

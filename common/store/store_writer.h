@@ -35,7 +35,7 @@ enum class SyncMode { kAlways, kInterval, kNever };
 struct WriterOptions {
   SyncMode sync = SyncMode::kInterval;
   int64_t sync_interval_ns = 1'000'000'000;
-  int compression_level = 3;
+  int compression_level = 1;
   // Raw input bytes held unsealed (and their log frames) before everything is sealed: the
   // main term of the writer's memory bound.
   uint64_t memtable_bytes = 64u << 20;

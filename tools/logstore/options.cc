@@ -299,7 +299,7 @@ Ingest:
       --sync-interval=DUR  how often --sync=interval syncs (default 1s)
       --retention=DUR      drop days older than DUR (e.g. 30d)
       --max-size=SIZE      drop the oldest days while the store is larger (e.g. 50G)
-      --compression-level=N  zstd level, 1-19 (default 3)
+      --compression-level=N  zstd level, 1-19 (default 1)
       --memtable-size=SIZE input held before sealing (default 64M)
       --max-line-bytes=N   reject longer lines (default 1048576)
       --dead-letter=FILE   append rejected lines to FILE

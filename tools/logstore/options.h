@@ -24,7 +24,7 @@ struct Options {
   int64_t sync_interval_ns = 1'000'000'000;           // --sync-interval
   int64_t retention_ns = 0;              // --retention DURATION (0: keep everything)
   uint64_t max_size_bytes = 0;           // --max-size SIZE (0: no limit)
-  int compression_level = 3;             // --compression-level 1..19
+  int compression_level = 1;             // --compression-level 1..19
   uint64_t memtable_bytes = 64u << 20;   // --memtable-size SIZE
   uint64_t max_line_bytes = 1 << 20;     // --max-line-bytes
   unsigned max_connections = 64;         // --max-connections (with --listen)
