@@ -47,9 +47,11 @@ struct WriterOptions {
   int64_t retention_ns = 0;
   // Oldest partitions are dropped while the store is larger than this (0: no limit).
   uint64_t max_size_bytes = 0;
-  // Merging: a run of this many consecutive small segments of a day becomes one.
+  // Merging: a run of this many consecutive small segments of a day becomes one. Small
+  // means the few blocks a slow stream seals at a time; the segments of a fast stream are
+  // large already, and merging them would only encode everything twice.
   size_t merge_min_segments = 8;
-  uint64_t small_segment_records = 256 * 1024;
+  uint64_t small_segment_records = 2 * kMaxBlockRecords;
   WarningSink warn;  // recovery and maintenance warnings
 };
 
