@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "common/record_parser.h"
+#include "common/store/bloom.h"
 #include "common/store/wal.h"
 
 namespace logstream::store {
@@ -144,6 +145,23 @@ Status StoreSnapshot::AddWalRecords(const SnapshotOptions& options,
     segments_.insert(at, SnapshotSegment{PartitionName(day), day, std::move(reader), true});
   }
   return Status();
+}
+
+Result<BlockFilter> BlockFilter::Load(const SegmentReader& reader, size_t block) {
+  BlockFilter filter;
+  const ChunkRef* chunk = reader.blocks()[block].FindChunk(kBloomChunk);
+  if (chunk != nullptr) LS_RETURN_IF_ERROR(reader.ReadChunk(*chunk, &filter.bits_));
+  return filter;
+}
+
+bool BlockFilter::MayContainWord(std::string_view word) const {
+  if (!BloomFilter::Valid(bits_)) return true;
+  return BloomFilter(bits_).MayContain(HashWord(word));
+}
+
+bool BlockFilter::MayContainValue(std::string_view key, std::string_view value) const {
+  if (!BloomFilter::Valid(bits_)) return true;
+  return BloomFilter(bits_).MayContain(HashWholeValue(key, value));
 }
 
 Status ForEachRecord(const StoreSnapshot& snapshot, const TimeRange& range,

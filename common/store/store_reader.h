@@ -71,6 +71,21 @@ class StoreSnapshot {
   uint64_t wal_records_ = 0;
 };
 
+// What a query needs of a block before reading its data: the bloom filter answers "may a
+// record here have this message word / this exact field value?". A block without a filter
+// (or with a damaged one) answers yes: the filter only ever prunes.
+class BlockFilter {
+ public:
+  // Reads the block's bloom chunk (checksummed) from `reader`.
+  static Result<BlockFilter> Load(const SegmentReader& reader, size_t block);
+
+  bool MayContainWord(std::string_view word) const;  // ASCII case-insensitive
+  bool MayContainValue(std::string_view key, std::string_view value) const;
+
+ private:
+  std::string bits_;
+};
+
 // Calls `visit` for each record in `range`, block by block (each block in timestamp order).
 // A block that fails to read is reported through `warn` and skipped, and counted in
 // *skipped_blocks. `visit` returns false to stop.
