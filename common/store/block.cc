@@ -143,13 +143,9 @@ Status BlockMeta::DecodeFrom(Decoder* in, BlockMeta* meta) {
 
 // ---- BlockBuilder ----------------------------------------------------------------------
 
-BlockBuilder::BlockBuilder() {
-  timestamps_.reserve(kMaxBlockRecords);
-  sources_.reserve(kMaxBlockRecords);
-  levels_.reserve(kMaxBlockRecords);
-  messages_.reserve(kMaxBlockRecords);
-  record_shape_.reserve(kMaxBlockRecords);
-}
+// Vectors grow as records come (and keep their capacity across Reset()), so that the
+// builder of a day with few records stays small.
+BlockBuilder::BlockBuilder() = default;
 
 uint32_t BlockBuilder::ColumnFor(std::string_view key) {
   auto it = column_index_.find(key);

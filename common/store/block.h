@@ -1,5 +1,5 @@
 // common/store/block.h -- A block: up to kMaxBlockRecords records of one partition, stored
-// column by column. BlockBuilder collects records and encodes them (sorted by timestamp)
+// column by column. BlockBuilder collects records and encodes them (sorted by source and time)
 // into compressed, checksummed chunks plus the BlockMeta that lets readers skip the block
 // without reading it. DecodedBlock loads the chunks a reader asks for and rebuilds records.
 // The byte layouts are in docs/store-format.md.
@@ -93,7 +93,8 @@ class BlockBuilder {
   int64_t max_ns() const { return max_ns_; }
 
   // Appends the block's chunks to *out and describes them in *meta; out[0] is at byte
-  // `file_offset` of the segment file. Records are stored sorted by timestamp (stable).
+  // `file_offset` of the segment file. Records are stored sorted by source, then timestamp
+  // (stable): a source's records compress together.
   void Finish(Compressor* compressor, uint64_t file_offset, std::string* out, BlockMeta* meta);
 
   void Reset();

@@ -22,7 +22,8 @@ TEST_CASE("BlockFilter finds the block's words and field values and prunes other
   REQUIRE(::mkdtemp(pattern) != nullptr);
   std::string dir = pattern;
   {
-    SegmentWriter writer(dir + "/tmp.seg", 1);
+    Compressor compressor(1);
+    SegmentWriter writer(dir + "/tmp.seg", &compressor);
     BlockBuilder builder;
     RecordParser parser;
     Record record;

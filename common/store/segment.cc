@@ -37,8 +37,8 @@ Status PreadAll(int fd, char* data, size_t size, uint64_t offset, const std::str
 
 // ---- SegmentWriter ---------------------------------------------------------------------
 
-SegmentWriter::SegmentWriter(std::string tmp_path, int compression_level)
-    : tmp_path_(std::move(tmp_path)), compressor_(compression_level) {}
+SegmentWriter::SegmentWriter(std::string tmp_path, Compressor* compressor)
+    : tmp_path_(std::move(tmp_path)), compressor_(compressor) {}
 
 SegmentWriter::~SegmentWriter() {
   if (fd_ >= 0) ::close(fd_);
@@ -55,7 +55,7 @@ Status SegmentWriter::AddBlock(BlockBuilder* block) {
   if (fd_ < 0) LS_RETURN_IF_ERROR(Open());
   buffer_.clear();
   BlockMeta meta;
-  block->Finish(&compressor_, offset_, &buffer_, &meta);
+  block->Finish(compressor_, offset_, &buffer_, &meta);
   LS_RETURN_IF_ERROR(WriteAll(fd_, buffer_, tmp_path_));
   offset_ += buffer_.size();
   records_ += meta.records;
@@ -138,7 +138,8 @@ Status SegmentReader::ReadIndex() {
         "'{}': segment format {} is newer than this program's {}; upgrade LogStream", path_,
         version, kSegmentFormatVersion));
   }
-  if (index_offset + index_size + kSegmentFooterSize != file_bytes_) {
+  if (index_size > file_bytes_ || index_offset > file_bytes_ ||
+      index_offset + index_size + kSegmentFooterSize != file_bytes_) {
     return Status::Corruption(fmt::format("'{}': bad index position", path_));
   }
   std::string index(index_size, '\0');

@@ -28,7 +28,9 @@ struct SeqRange {
 // block. Not thread-safe.
 class SegmentWriter {
  public:
-  SegmentWriter(std::string tmp_path, int compression_level);
+  // `compressor` is shared with the caller's other writers (one per thread) and must
+  // outlive this one.
+  SegmentWriter(std::string tmp_path, Compressor* compressor);
   ~SegmentWriter();  // removes the temporary file unless Seal() succeeded
   SegmentWriter(const SegmentWriter&) = delete;
   SegmentWriter& operator=(const SegmentWriter&) = delete;
@@ -47,7 +49,7 @@ class SegmentWriter {
   Status Open();
 
   std::string tmp_path_;
-  Compressor compressor_;
+  Compressor* compressor_;
   int fd_ = -1;
   uint64_t offset_ = 0;
   uint64_t records_ = 0;

@@ -48,7 +48,7 @@ Result<std::unique_ptr<StoreSnapshot>> StoreSnapshot::Open(const std::string& di
             vanished = true;
             break;
           }
-          Warn(options.warn, fmt::format("{}: skipped: {}", file.path, reader.status().message()));
+          Warn(options.warn, fmt::format("segment skipped: {}", reader.status().message()));
           ++snapshot->skipped_segments_;
           continue;
         }

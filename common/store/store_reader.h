@@ -86,7 +86,8 @@ class BlockFilter {
   std::string bits_;
 };
 
-// Calls `visit` for each record in `range`, block by block (each block in timestamp order).
+// Calls `visit` for each record in `range`, block by block (each block in source, then
+// timestamp order; blocks in the order of segments()).
 // A block that fails to read is reported through `warn` and skipped, and counted in
 // *skipped_blocks. `visit` returns false to stop.
 Status ForEachRecord(const StoreSnapshot& snapshot, const TimeRange& range,

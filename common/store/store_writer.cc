@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kMaxQueuedBlocks = 4;
 // Days with a block in the making; a stream spread over more days is sealed early, which
 // bounds memory whatever the timestamps.
-constexpr size_t kMaxOpenDays = 16;
+constexpr size_t kMaxOpenDays = 32;
 // A merge takes at most this many segments at once, so one merge stays short.
 constexpr size_t kMaxMergeSegments = 64;
 constexpr int64_t kRetentionEveryNs = 10'000'000'000;
@@ -44,7 +44,7 @@ StoreWriter::Job StoreWriter::MakeJob(Job::Kind kind) {
 }
 
 StoreWriter::StoreWriter(const std::string& dir, const WriterOptions& options)
-    : dir_(dir), options_(options), compression_level_(options.compression_level) {}
+    : dir_(dir), options_(options), compressor_(options.compression_level) {}
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& dir,
                                                        const WriterOptions& options) {
@@ -132,7 +132,8 @@ Status StoreWriter::Recover() {
 }
 
 void StoreWriter::StartWal() {
-  wal_ = std::make_unique<WalWriter>(dir_.wal_dir() + "/" + WalFileName(next_seq_));
+  wal_ = std::make_unique<WalWriter>(dir_.wal_dir() + "/" + WalFileName(next_seq_),
+                                     options_.sync != SyncMode::kNever);
 }
 
 Status StoreWriter::SealerStatus() {
@@ -231,7 +232,13 @@ Status StoreWriter::Seal(std::shared_ptr<std::promise<Status>> done) {
   last_day_ = std::numeric_limits<int64_t>::min();
 
   // Frames not yet written are dropped: their records are in the blocks just dispatched.
-  wal_->DiscardUnflushed();
+  // With --sync always they are written and synced first, because the caller may consider
+  // them durable before the seal reaches the disk.
+  if (options_.sync == SyncMode::kAlways) {
+    LS_RETURN_IF_ERROR(wal_->Sync());
+  } else {
+    wal_->DiscardUnflushed();
+  }
   Job job;
   job.kind = Job::Kind::kSeal;
   job.sealed_logs = std::move(logs_to_delete_);
@@ -373,7 +380,7 @@ Status StoreWriter::SealerBlock(Job* job) {
   OpenSegment& segment = open_segments_[job->day];
   if (!segment.writer) {
     std::string tmp = fmt::format("{}/{}.seg", dir_.tmp_dir(), ++tmp_counter_);
-    segment.writer = std::make_unique<SegmentWriter>(tmp, compression_level_);
+    segment.writer = std::make_unique<SegmentWriter>(tmp, &compressor_);
     segment.seqs = job->seqs;
   }
   segment.seqs.first = std::min(segment.seqs.first, job->seqs.first);
@@ -428,7 +435,14 @@ Status StoreWriter::MergeSegments(const std::string& partition_name, size_t min_
   // The first run of consecutive small segments long enough to merge.
   std::vector<std::unique_ptr<SegmentReader>> run;
   for (const SegmentFile& file : partition->segments) {
-    LS_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> reader, SegmentReader::Open(file.path));
+    Result<std::unique_ptr<SegmentReader>> opened = SegmentReader::Open(file.path);
+    if (!opened.ok()) {
+      // A damaged segment is the operator's to look at (logstore verify); merging around
+      // it is not worth stopping ingest for.
+      Warn(options_.warn, fmt::format("not merged: {}", opened.status().message()));
+      return Status();
+    }
+    std::unique_ptr<SegmentReader> reader = std::move(*opened);
     uint64_t records = 0;
     for (const BlockMeta& meta : reader->blocks()) records += meta.records;
     if (records < small_records) {
@@ -444,7 +458,7 @@ Status StoreWriter::MergeSegments(const std::string& partition_name, size_t min_
 
   bool sync = options_.sync != SyncMode::kNever;
   std::string tmp = fmt::format("{}/{}.seg", dir_.tmp_dir(), ++tmp_counter_);
-  SegmentWriter writer(tmp, compression_level_);
+  SegmentWriter writer(tmp, &compressor_);
   BlockBuilder builder;
   Record record;
   for (const auto& reader : run) {

@@ -168,7 +168,7 @@ class StoreWriter {
   // Sealer side.
   std::map<int64_t, OpenSegment> open_segments_;
   uint64_t tmp_counter_ = 0;
-  int compression_level_;
+  Compressor compressor_;  // the sealer thread's, for every segment it writes
 };
 
 }  // namespace logstream::store

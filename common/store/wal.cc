@@ -13,6 +13,7 @@
 #include "common/io.h"
 #include "common/store/coding.h"
 #include "common/store/crc32c.h"
+#include "common/store/store_dir.h"
 
 namespace logstream::store {
 namespace {
@@ -30,7 +31,10 @@ Status WalWriter::CreateFile() {
   std::string header(kWalMagic, sizeof kWalMagic);
   PutFixed32(&header, kWalVersion);
   PutFixed32(&header, 0);
-  return WriteAll(fd_, header, path_);
+  LS_RETURN_IF_ERROR(WriteAll(fd_, header, path_));
+  if (!sync_directory_) return Status();
+  size_t slash = path_.rfind('/');
+  return SyncDirectory(slash == std::string::npos ? "." : path_.substr(0, slash));
 }
 
 WalWriter::~WalWriter() {
@@ -134,13 +138,6 @@ WalReader::Step WalReader::Next(WalEntry* entry) {
   entry->line = std::string_view(header + kWalFrameHeaderSize, length);
   offset_ += kWalFrameHeaderSize + length;
   return Step::kEntry;
-}
-
-Status TruncateWal(const std::string& path, uint64_t offset) {
-  if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
-    return Status::IOError(fmt::format("truncate '{}'", path), errno);
-  }
-  return Status();
 }
 
 }  // namespace logstream::store

@@ -30,7 +30,10 @@ struct WalEntry {
 // Not thread-safe.
 class WalWriter {
  public:
-  explicit WalWriter(std::string path) : path_(std::move(path)) {}
+  // `sync_directory`: fsync the log directory when the file is created, so that the file
+  // itself survives a power failure (--sync always and interval).
+  WalWriter(std::string path, bool sync_directory)
+      : path_(std::move(path)), sync_directory_(sync_directory) {}
   ~WalWriter();
   WalWriter(const WalWriter&) = delete;
   WalWriter& operator=(const WalWriter&) = delete;
@@ -51,6 +54,7 @@ class WalWriter {
   Status CreateFile();
 
   std::string path_;
+  bool sync_directory_;
   int fd_ = -1;
   std::string buffer_;
   uint64_t written_ = kWalFileHeaderSize;
@@ -81,8 +85,5 @@ class WalReader {
   std::string problem_;
 };
 
-// Cuts a log file at `offset` (the start of a torn frame), so that appends after recovery
-// follow the last good frame.
-Status TruncateWal(const std::string& path, uint64_t offset);
 
 }  // namespace logstream::store

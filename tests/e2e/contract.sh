@@ -83,9 +83,10 @@ for tool in "${tools[@]}"; do
   head -n 1 "$work/err" | grep -q "^$name: " \
     || fail "$name --no-such-option: the first stderr line does not start with '$name: ': $(head -n 1 "$work/err")"
 
-  # Tools whose usage says they read standard input get the input checks. A query tool
-  # (usage mentions QUERY) takes its query as the first operand, so it gets -e '' first.
-  if grep -qi 'standard input' "$work/help"; then
+  # Filters (usage says they read standard input and write standard output) get the input
+  # checks; a tool that reads standard input into a store writes no standard output. A query
+  # tool (usage mentions QUERY) takes its query as the first operand, so it gets -e '' first.
+  if grep -qi 'standard input' "$work/help" && grep -qi 'standard output' "$work/help"; then
     pre=()
     grep -q 'QUERY' "$work/help" && pre=(-e '')
 

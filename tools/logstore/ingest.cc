@@ -182,7 +182,8 @@ int RunIngest(const Options& options) {
       if (!fatal.ok()) break;
     }
   }
-  // A stop signal: what was already read is stored too, then everything is sealed.
+  // A stop signal: what was already queued is stored too, then everything is sealed.
+  inputs->Stop();
   while (fatal.ok() && stop_signal.load() != 0) {
     std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(0));
     if (!batch) break;

@@ -178,9 +178,16 @@ std::unique_ptr<InputBatch> Inputs::TakeFree() {
 
 void Inputs::Push(std::unique_ptr<InputBatch> batch) {
   std::unique_lock<std::mutex> lock(mu_);
-  space_cv_.wait(lock, [this] { return ready_.size() < options_.queue_batches; });
+  space_cv_.wait(lock, [this] { return stopping_ || ready_.size() < options_.queue_batches; });
+  if (stopping_) return;  // read after the stop: not taken, as if it had not arrived
   ready_.push_back(std::move(batch));
   ready_cv_.notify_one();
+}
+
+void Inputs::Stop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
+  space_cv_.notify_all();
 }
 
 void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {

@@ -39,6 +39,8 @@ class Inputs {
   ~Inputs();
   // Removes the socket files of unix: listeners.
   void RemoveSocketFiles();
+  // Stops reading: batches already queued can still be taken, nothing more is queued.
+  void Stop();
   Inputs(const Inputs&) = delete;
   Inputs& operator=(const Inputs&) = delete;
 
@@ -72,6 +74,7 @@ class Inputs {
   std::vector<std::unique_ptr<InputBatch>> free_;
   unsigned active_readers_ = 0;
   unsigned listeners_ = 0;
+  bool stopping_ = false;
   std::atomic<unsigned> connections_{0};
   std::atomic<uint64_t> accepted_{0};
   Status status_;

@@ -232,6 +232,10 @@ Result<Options> ParseArgs(int argc, char** argv) {
   return options;
 }
 
+namespace {
+Status ApplyStoreSection(const YAML::Node& section, std::string_view name, Options* options);
+}  // namespace
+
 Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* options) {
   YAML::Node root;
   try {
@@ -249,6 +253,18 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
     return Status::InvalidArgument(
         fmt::format("{}:{}: 'store' must be a mapping", name, line_of(section)));
   }
+  try {
+    return ApplyStoreSection(section, name, options);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? line_of(section) : e.mark.line + 1;
+    return Status::InvalidArgument(fmt::format("{}:{}: {}", name, line, e.msg));
+  }
+}
+
+namespace {
+
+Status ApplyStoreSection(const YAML::Node& section, std::string_view name, Options* options) {
+  auto line_of = [](const YAML::Node& node) { return node.Mark().line + 1; };
   static constexpr std::string_view kKeys[] = {
       "listen", "metrics", "sync", "sync_interval", "retention", "max_size", "compression_level",
       "memtable_size", "max_line_bytes", "max_connections", "dead_letter"};
@@ -282,6 +298,8 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
   }
   return Status();
 }
+
+}  // namespace
 
 const char* HelpText() {
   return R"(Usage: logstore [OPTION]... DIR          store NDJSON from standard input in DIR
