@@ -159,17 +159,20 @@ bool DecodeDamaged(std::string_view bytes, DecodedColumn* decoded) {
     CHECK(status.code() == Code::kCorruption);
     return false;
   }
+  // One assertion per decode (not per value): these loops run hundreds of thousands of times.
+  bool well_formed = true;
   for (const Value& value : decoded->values) {
     if (value.kind == Kind::kNull) {
-      CHECK(value.text == "null");
+      well_formed = well_formed && value.text == "null";
     } else if (value.kind == Kind::kBool) {
-      CHECK((value.text == "true" || value.text == "false"));
+      well_formed = well_formed && (value.text == "true" || value.text == "false");
     } else if (!value.text.empty()) {
-      bool inside = buffer.Contains(value.text) || Inside(value.text, decoded->text_storage);
-      REQUIRE(inside);
+      well_formed = well_formed && (buffer.Contains(value.text) ||
+                                    Inside(value.text, decoded->text_storage));
     }
   }
-  for (uint32_t code : decoded->codes) REQUIRE(code < decoded->dictionary.size());
+  for (uint32_t code : decoded->codes) well_formed = well_formed && code < decoded->dictionary.size();
+  REQUIRE(well_formed);
   return true;
 }
 
@@ -180,7 +183,9 @@ bool DecodeDamagedTimestamps(std::string_view bytes, std::vector<Timestamp>* out
     CHECK(status.code() == Code::kCorruption);
     return false;
   }
-  for (const Timestamp& ts : *out) REQUIRE(ts.digits <= 9);
+  bool digits_ok = true;
+  for (const Timestamp& ts : *out) digits_ok = digits_ok && ts.digits <= 9;
+  REQUIRE(digits_ok);
   return true;
 }
 
@@ -207,7 +212,8 @@ std::vector<Sample> Samples(Texts* texts) {
   samples.push_back({"int",
                      {Num("0"), Num("-1"), Num("1"), Num("300"), Num("-9223372036854775808"),
                       Num("9223372036854775807"), Num("42")}});
-  samples.push_back({"double", {Num("174.3"), Num("0.5"), Num("-2.25"), Num("1e+300")}});
+  samples.push_back({"decimal", {Num("174.3"), Num("0.5"), Num("-2.25"), Num("1.000")}});
+  samples.push_back({"decimal uniform", {Num("1.5"), Num("-2.5"), Num("1000000.5")}});
   samples.push_back({"number text", {Num("1.0"), Num("1e5"), Num("-0.0"), Num("007"), Num("12.50")}});
   samples.push_back({"mixed",
                      {Value::String("s"), Num("12"), Value::Bool(true), Value::Json("{\"a\":[1]}"),
@@ -223,7 +229,7 @@ TEST_CASE("ColumnCodec: ColumnReprName names every representation", "[store]") {
   CHECK(ColumnReprName(ColumnRepr::kDict) == "dict");
   CHECK(ColumnReprName(ColumnRepr::kPlain) == "plain");
   CHECK(ColumnReprName(ColumnRepr::kInt) == "int");
-  CHECK(ColumnReprName(ColumnRepr::kDouble) == "double");
+  CHECK(ColumnReprName(ColumnRepr::kDecimal) == "decimal");
   CHECK(ColumnReprName(ColumnRepr::kMixed) == "mixed");
   CHECK(ColumnReprName(static_cast<ColumnRepr>(0)) == "unknown");
   CHECK(ColumnReprName(static_cast<ColumnRepr>(99)) == "unknown");
@@ -249,19 +255,41 @@ TEST_CASE("ColumnCodec: IsCanonicalInt accepts exactly the tokens int64 prints b
   }
 }
 
-TEST_CASE("ColumnCodec: IsCanonicalDouble accepts fmt's shortest form only", "[store]") {
-  CHECK(IsCanonicalDouble("174.3", 174.3));
-  CHECK(IsCanonicalDouble("0.1", 0.1));
-  CHECK(IsCanonicalDouble("-2.25", -2.25));
-  CHECK(IsCanonicalDouble(fmt::format("{}", 1e-7), 1e-7));
-  CHECK(IsCanonicalDouble(fmt::format("{}", 1e300), 1e300));
-  CHECK(IsCanonicalDouble("5", 5.0));
-  CHECK_FALSE(IsCanonicalDouble("174.30", 174.3));
-  CHECK_FALSE(IsCanonicalDouble("1.0", 1.0));
-  CHECK_FALSE(IsCanonicalDouble("1e5", 1e5));
-  CHECK_FALSE(IsCanonicalDouble("0.10", 0.1));
-  CHECK_FALSE(IsCanonicalDouble("174.3", 174.4));
-  CHECK_FALSE(IsCanonicalDouble("", 0.0));
+TEST_CASE("ColumnCodec: ParseDecimal accepts plain decimals that print back exactly", "[store]") {
+  struct Case {
+    std::string_view token;
+    int64_t mantissa;
+    int scale;
+  };
+  const Case cases[] = {
+      {"174.3", 1743, 1},
+      {"0.5", 5, 1},
+      {"-2.25", -225, 2},
+      {"2.50", 250, 2},
+      {"-0.05", -5, 2},
+      {"0.0", 0, 1},
+      {"1.000", 1000, 3},
+      {"123456789.123456789", 123456789123456789, 9},
+      {"0.00000000000000001", 1, 17},
+      {"-99999999999999999.9", -999999999999999999, 1},
+  };
+  for (const Case& c : cases) {
+    INFO("token '" << c.token << "'");
+    int64_t mantissa = 0;
+    uint8_t scale = 0;
+    REQUIRE(ParseDecimal(c.token, &mantissa, &scale));
+    CHECK(mantissa == c.mantissa);
+    CHECK(int{scale} == c.scale);
+  }
+  for (std::string_view bad : {"", "-", ".", "5", "-5", "5.", ".5", "-.5", "00.5", "-00.5",
+                               "-0.0", "-0.000", "1e5", "1.5e3", "1.5E+03", "1.2.3", "+1.5",
+                               " 1.5", "1.5 ", "1,5", "1234567890.123456789",
+                               "0.000000000000000001", "NaN", "0x1.8"}) {
+    INFO("token '" << bad << "'");
+    int64_t mantissa = 0;
+    uint8_t scale = 0;
+    CHECK_FALSE(ParseDecimal(bad, &mantissa, &scale));
+  }
 }
 
 TEST_CASE("ColumnCodec: equal strings are stored once (const)", "[store]") {
@@ -283,8 +311,8 @@ TEST_CASE("ColumnCodec: equal strings are stored once (const)", "[store]") {
   CHECK(RoundTrip({Value::Null(), Value::Null(), Value::Null()}) == ColumnRepr::kConst);
   CHECK(RoundTrip({Value::Bool(false), Value::Bool(false)}) == ColumnRepr::kConst);
   CHECK(RoundTrip({Value::Json("[1,2]"), Value::Json("[1,2]")}) == ColumnRepr::kConst);
-  // Equal numbers that are not canonical are a constant of number kind.
-  CHECK(RoundTrip({Num("1.50"), Num("1.50"), Num("1.50")}) == ColumnRepr::kConst);
+  // Equal numbers that are neither integers nor decimals are a constant of number kind.
+  CHECK(RoundTrip({Num("1e5"), Num("1e5"), Num("1e5")}) == ColumnRepr::kConst);
 }
 
 TEST_CASE("ColumnCodec: repeating strings use a dictionary with 1-byte codes", "[store]") {
@@ -310,8 +338,10 @@ TEST_CASE("ColumnCodec: repeating strings use a dictionary with 1-byte codes", "
 }
 
 TEST_CASE("ColumnCodec: more than 256 distinct strings take 2-byte codes", "[store]") {
+  // At most 512 distinct values among the first 1025, so that the early give-up on mostly
+  // distinct columns (EncodeTexts, kDictionaryProbe) cannot apply.
   Texts texts;
-  for (int distinct : {256, 257, 300, 1000}) {
+  for (int distinct : {256, 257, 300, 500}) {
     INFO("distinct " << distinct);
     std::vector<Value> values;
     for (int i = 0; i < 3 * distinct; ++i) {
@@ -380,45 +410,100 @@ TEST_CASE("ColumnCodec: canonical integers are zigzag varints", "[store]") {
   CHECK(RoundTrip({Num("5")}) == ColumnRepr::kInt);
 }
 
-TEST_CASE("ColumnCodec: numbers in their shortest form are stored as doubles", "[store]") {
-  Texts texts;
-  std::vector<Value> values = {Num("174.3"), Num("0.5"), Num("-2.25"), Num("3"), Num("1e+300"),
-                               Num(texts.Keep(fmt::format("{}", 1e-7))),
-                               Num(texts.Keep(fmt::format("{}", 0.1 + 0.2))),
-                               Num(texts.Keep(fmt::format("{}", -1.7976931348623157e308))),
-                               Num(texts.Keep(fmt::format("{}", 5e-324))), Num("-0")};
+TEST_CASE("ColumnCodec: plain decimals are stored as scale + mantissa", "[store]") {
+  // Different scales: a scale byte per value.
+  std::vector<Value> values = {Num("174.3"),
+                               Num("0.5"),
+                               Num("-2.25"),
+                               Num("2.50"),
+                               Num("-0.05"),
+                               Num("0.0"),
+                               Num("1.000"),
+                               Num("123456789.123456789"),
+                               Num("0.00000000000000001"),
+                               Num("-99999999999999999.9"),
+                               Num("174.3")};
   const std::string chunk = Encode(values);
   DecodedColumn decoded;
   REQUIRE(DecodeValueColumn(chunk, &decoded).ok());
-  CHECK(decoded.repr == ColumnRepr::kDouble);
+  CHECK(decoded.repr == ColumnRepr::kDecimal);
   CheckValues(decoded, values);
   for (const Value& value : decoded.values) CHECK(Inside(value.text, decoded.text_storage));
-  // "-0" alone is not an integer ("-0" is not canonical) but is -0.0's shortest form.
-  CHECK(RoundTrip({Num("-0")}) == ColumnRepr::kDouble);
-  // An integer too large for int64 prints differently as a double: text.
-  CHECK(RoundTrip({Num("0.5"), Num("9223372036854775808")}) != ColumnRepr::kDouble);
+  REQUIRE(chunk.size() > 3);
+  CHECK(chunk[2] == 0);  // the scales differ: one byte per value follows
+  // One scale for all: a single byte.
+  const std::string uniform_chunk = Encode({Num("12.5"), Num("-3.5"), Num("0.1")});
+  CHECK(uniform_chunk[2] == 1);
+  CHECK(uniform_chunk.size() == 1 + 1 + 1 + 2 + 1 + 1);  // 125 takes two varint bytes
+  CHECK(RoundTrip({Num("12.5"), Num("-3.5"), Num("0.1")}) == ColumnRepr::kDecimal);
+  std::vector<Value> uniform;
+  for (int i = 0; i < 100; ++i) uniform.push_back(Num(i % 2 ? "12.5" : "-3.75"));
+  CHECK(RoundTrip(uniform) == ColumnRepr::kDecimal);
+  CHECK(RoundTrip({Num("0.5")}) == ColumnRepr::kDecimal);
+  // A single integer among decimals is not a decimal ("12" has no fraction): all text.
+  // (Doubtful for compression: JSON writers often print 12 and 12.5 in the same field.)
+  CHECK(RoundTrip({Num("12.5"), Num("12"), Num("13.25")}) == ColumnRepr::kPlain);
+}
+
+TEST_CASE("ColumnCodec: hand-made decimal chunks decode, bad scales are corruption", "[store]") {
+  // The extremes a damaged chunk can hold print without overflowing.
+  std::string chunk;
+  chunk.push_back(static_cast<char>(ColumnRepr::kDecimal));
+  PutVarint64(&chunk, 3);
+  chunk.push_back(0);  // per-value scales
+  chunk.push_back(18);
+  chunk.push_back(1);
+  chunk.push_back(18);
+  PutVarint64(&chunk, ZigZag(std::numeric_limits<int64_t>::min()));
+  PutVarint64(&chunk, ZigZag(std::numeric_limits<int64_t>::max()));
+  PutVarint64(&chunk, ZigZag(-1));
+  DecodedColumn decoded;
+  REQUIRE(DecodeValueColumn(chunk, &decoded).ok());
+  REQUIRE(decoded.values.size() == 3);
+  CHECK(decoded.values[0].text == "-9.223372036854775808");
+  CHECK(decoded.values[1].text == "922337203685477580.7");
+  CHECK(decoded.values[2].text == "-0.000000000000000001");
+  // A uniform scale above 18, a per-value scale of 0 or above 18.
+  std::string bad = chunk;
+  bad[2] = 19;
+  CHECK(DecodeValueColumn(bad, &decoded).code() == Code::kCorruption);
+  bad = chunk;
+  bad[4] = 0;
+  CHECK(DecodeValueColumn(bad, &decoded).code() == Code::kCorruption);
+  bad = chunk;
+  bad[5] = 19;
+  CHECK(DecodeValueColumn(bad, &decoded).code() == Code::kCorruption);
 }
 
 TEST_CASE("ColumnCodec: numbers that are neither fall back to text, byte-identical", "[store]") {
   // "007" is not valid JSON, but the column must keep whatever token it is given.
-  std::vector<Value> values = {Num("1.0"),    Num("1e5"),  Num("-0.0"), Num("007"),
-                               Num("12.50"),  Num("1E+03"), Num("0.000"),
-                               Num("123456789012345678901234567890"), Num("9223372036854775808"),
-                               Num("-9223372036854775809"), Num("1e400")};
+  std::vector<Value> values = {Num("1e5"),
+                               Num("-0.0"),
+                               Num("007"),
+                               Num("1E+03"),
+                               Num("-0"),
+                               Num("00.5"),
+                               Num(".5"),
+                               Num("5."),
+                               Num("123456789012345678901234567890"),
+                               Num("9223372036854775808"),
+                               Num("-9223372036854775809"),
+                               Num("1e400"),
+                               Num("1234567890.123456789"),
+                               Num("1.5e-7")};
   const std::string chunk = Encode(values);
   DecodedColumn decoded;
   REQUIRE(DecodeValueColumn(chunk, &decoded).ok());
   CHECK(decoded.repr == ColumnRepr::kPlain);
   CheckValues(decoded, values);
-  // One non-canonical token among integers is enough to fall back, for the whole column.
-  CHECK(RoundTrip({Num("1"), Num("2"), Num("1.0"), Num("3"), Num("4")}) == ColumnRepr::kPlain);
-  CHECK(RoundTrip({Num("0.5"), Num("0.50"), Num("0.25"), Num("0.125"), Num("2")}) ==
+  // One token that is not an integer among integers is enough to fall back, for the column.
+  CHECK(RoundTrip({Num("1"), Num("2"), Num("1e0"), Num("3"), Num("4")}) == ColumnRepr::kPlain);
+  CHECK(RoundTrip({Num("1"), Num("-0"), Num("2"), Num("3"), Num("4")}) == ColumnRepr::kPlain);
+  CHECK(RoundTrip({Num("0.5"), Num("0.50"), Num("0.25"), Num("-0.0"), Num("2.5")}) ==
         ColumnRepr::kPlain);
-  // Repeating non-canonical tokens use a dictionary of number kind.
-  CHECK(RoundTrip({Num("1.0"), Num("2.0"), Num("1.0"), Num("1.0"), Num("2.0")}) ==
+  // Repeating such tokens use a dictionary of number kind.
+  CHECK(RoundTrip({Num("1e5"), Num("2e5"), Num("1e5"), Num("1e5"), Num("2e5")}) ==
         ColumnRepr::kDict);
-  // "-0" among integers: not an integer, but every token is a shortest double.
-  CHECK(RoundTrip({Num("1"), Num("-0"), Num("2")}) == ColumnRepr::kDouble);
 }
 
 TEST_CASE("ColumnCodec: mixed kinds keep each value's kind", "[store]") {
@@ -482,7 +567,7 @@ TEST_CASE("ColumnCodec: the order argument encodes values[order[i]]", "[store]")
       {Value::String("x"), Value::String("y"), Value::String("x"), Value::String("x"),
        Value::String("y"), Value::String("z")},
       {Num("10"), Num("-20"), Num("30"), Num("-9223372036854775808"), Num("50"), Num("60")},
-      {Num("1.5"), Num("2.5"), Num("-3.25"), Num("4"), Num("5e-07"), Num("6.125")},
+      {Num("1.5"), Num("2.5"), Num("-3.25"), Num("4.0"), Num("0.0000005"), Num("6.125")},
       {Num("1.0"), Num("2.00"), Num("3"), Num("007"), Num("5"), Num("6")},
       {Value::String("s"), Num("1"), Value::Bool(true), Value::Null(), Value::Json("[1]"),
        Value::String("t")},
@@ -503,6 +588,8 @@ TEST_CASE("ColumnCodec: the order argument encodes values[order[i]]", "[store]")
   DecodedColumn decoded;
   REQUIRE(DecodeValueColumn(Encode(columns[2], order), &decoded).ok());
   CHECK(decoded.repr == ColumnRepr::kInt);
+  REQUIRE(DecodeValueColumn(Encode(columns[3], order), &decoded).ok());
+  CHECK(decoded.repr == ColumnRepr::kDecimal);
   REQUIRE(DecodeValueColumn(Encode(columns[5], order), &decoded).ok());
   CHECK(decoded.repr == ColumnRepr::kMixed);
 }
@@ -535,6 +622,44 @@ TEST_CASE("ColumnCodec: timestamps round-trip with negative and positive deltas"
   std::string chunk;
   EncodeTimestampColumn(std::vector<Timestamp>(100, Timestamp{base, 9}), {}, &chunk);
   CHECK(chunk.size() < 1 + 9 + 99 + 2 + 1);
+}
+
+TEST_CASE("ColumnCodec: timestamps are scaled by the power of ten they share", "[store]") {
+  const int64_t base = 1747094475 * kNanosPerSecond;
+  struct Case {
+    int64_t step;
+    int exponent;
+  };
+  for (const Case& c : {Case{kNanosPerSecond, 9}, Case{1'000'000, 6}, Case{1000, 3},
+                        Case{10, 1}, Case{1, 0}, Case{-kNanosPerSecond, 9}}) {
+    INFO("step " << c.step);
+    std::vector<Timestamp> values;
+    for (int i = 0; i < 100; ++i) values.push_back(Timestamp{base + i * c.step, 3});
+    std::string chunk;
+    EncodeTimestampColumn(values, {}, &chunk);
+    REQUIRE(chunk.size() > 2);
+    CHECK(int{chunk[1]} == c.exponent);  // after the one-byte count
+    CHECK(RoundTripTimestamps(values) == values);
+    if (c.exponent == 9) CHECK(chunk.size() <= 1 + 1 + 5 + 99 + 2);  // one byte per delta
+  }
+  // One value breaks the shared power for all.
+  std::vector<Timestamp> values = {{base, 0}, {base + kNanosPerSecond, 0}, {base + 7, 9}};
+  std::string chunk;
+  EncodeTimestampColumn(values, {}, &chunk);
+  CHECK(int{chunk[1]} == 0);
+  CHECK(RoundTripTimestamps(values) == values);
+  // Negative whole seconds and zero scale too.
+  values = {{-86400 * kNanosPerSecond, 0}, {0, 0}, {-kNanosPerSecond, 0}, {kNanosPerSecond, 0}};
+  chunk.clear();
+  EncodeTimestampColumn(values, {}, &chunk);
+  CHECK(int{chunk[1]} == 9);
+  CHECK(RoundTripTimestamps(values) == values);
+  // Zero alone is divisible by everything.
+  CHECK(RoundTripTimestamps({{0, 0}}) == std::vector<Timestamp>{{0, 0}});
+  // An exponent above 9 is corruption.
+  chunk[1] = 10;
+  std::vector<Timestamp> decoded;
+  CHECK(DecodeTimestampColumn(chunk, &decoded).code() == Code::kCorruption);
 }
 
 TEST_CASE("ColumnCodec: timestamps with mixed digits keep each record's digits", "[store]") {
@@ -595,7 +720,7 @@ TEST_CASE("ColumnCodec: malformed headers are corruption", "[store]") {
   CHECK(DecodeValueColumn(chunk, &decoded).code() == Code::kCorruption);
   // Trailing bytes after a valid chunk.
   for (const std::vector<Value>& values :
-       {std::vector<Value>{Num("1"), Num("2")}, std::vector<Value>{Num("1.5")},
+       {std::vector<Value>{Num("1"), Num("2")}, std::vector<Value>{Num("1.5")}, std::vector<Value>{Num("1.5"), Num("2.25")},
         std::vector<Value>{Value::String("a"), Value::String("b"), Value::String("c")},
         std::vector<Value>{Value::String("a"), Num("1")}}) {
     std::string extended = Encode(values) + "x";

@@ -33,6 +33,15 @@ Status PreadAll(int fd, char* data, size_t size, uint64_t offset, const std::str
   return Status();
 }
 
+// The index checksum also covers the footer's sequence range: readers and recovery decide
+// with it which logged records are sealed, so damage there must not go unnoticed.
+uint32_t IndexCrc(std::string_view index, const SeqRange& seqs) {
+  char range[16];
+  EncodeFixed64(range, seqs.first);
+  EncodeFixed64(range + 8, seqs.last);
+  return crc32c::Extend(crc32c::Value(index.data(), index.size()), range, sizeof range);
+}
+
 }  // namespace
 
 // ---- SegmentWriter ---------------------------------------------------------------------
@@ -69,7 +78,7 @@ Status SegmentWriter::Seal(const SeqRange& seqs, const std::string& final_path, 
   PutVarint64(&buffer_, metas_.size());
   for (const BlockMeta& meta : metas_) meta.EncodeTo(&buffer_);
   uint64_t index_size = buffer_.size();
-  uint32_t index_crc = crc32c::Mask(crc32c::Value(buffer_.data(), index_size));
+  uint32_t index_crc = crc32c::Mask(IndexCrc(buffer_, seqs));
   PutFixed64(&buffer_, offset_);
   PutFixed64(&buffer_, index_size);
   PutFixed32(&buffer_, index_crc);
@@ -133,6 +142,7 @@ Status SegmentReader::ReadIndex() {
   uint32_t version = DecodeFixed32(footer + 20);
   seqs_.first = DecodeFixed64(footer + 24);
   seqs_.last = DecodeFixed64(footer + 32);
+  if (version == 0) return Status::Corruption(fmt::format("'{}': bad segment version 0", path_));
   if (version > kSegmentFormatVersion) {
     return Status::Unsupported(fmt::format(
         "'{}': segment format {} is newer than this program's {}; upgrade LogStream", path_,
@@ -144,7 +154,7 @@ Status SegmentReader::ReadIndex() {
   }
   std::string index(index_size, '\0');
   LS_RETURN_IF_ERROR(PreadAll(fd_, index.data(), index_size, index_offset, path_));
-  if (crc32c::Mask(crc32c::Value(index.data(), index.size())) != index_crc) {
+  if (crc32c::Mask(IndexCrc(index, seqs_)) != index_crc) {
     return Status::Corruption(fmt::format("'{}': index checksum mismatch", path_));
   }
   Decoder in(index);
@@ -157,7 +167,7 @@ Status SegmentReader::ReadIndex() {
     Status status = BlockMeta::DecodeFrom(&in, &meta);
     if (!status.ok()) return status.WithContext(path_);
     for (const ChunkRef& chunk : meta.chunks) {
-      if (chunk.offset + chunk.size > index_offset) {
+      if (chunk.offset > index_offset || chunk.size > index_offset - chunk.offset) {
         return Status::Corruption(fmt::format("'{}': chunk beyond the data", path_));
       }
     }
@@ -167,7 +177,7 @@ Status SegmentReader::ReadIndex() {
 
 Status SegmentReader::ReadStored(const ChunkRef& chunk, std::string* stored) const {
   if (fd_ < 0) {
-    if (chunk.offset + chunk.size > memory_.size()) {
+    if (chunk.offset > memory_.size() || chunk.size > memory_.size() - chunk.offset) {
       return Status::Corruption(fmt::format("'{}': chunk beyond the data", path_));
     }
     stored->assign(memory_, chunk.offset, chunk.size);

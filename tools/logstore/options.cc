@@ -193,6 +193,16 @@ Result<Options> ParseArgs(int argc, char** argv) {
       case kVersion: options.version = true; return options;
       case '?':
       case ':': {
+        // getopt_long reports a known long option used wrongly through optopt = its code.
+        for (const struct option& known : kLongOptions) {
+          if (known.name == nullptr || optopt != known.val || optopt < 256) continue;
+          if (known.has_arg == no_argument) {
+            return Status::InvalidArgument(
+                fmt::format("option '--{}' doesn't allow an argument", known.name));
+          }
+          return Status::InvalidArgument(
+              fmt::format("option '--{}' requires an argument", known.name));
+        }
         std::string name = optopt != 0 ? fmt::format("-{}", static_cast<char>(optopt))
                                        : std::string(argv[optind - 1]);
         if (c == ':') {
