@@ -46,8 +46,9 @@ struct IngestCounters {
 };
 
 // Parses every line of `batch` into the writer. Returns a writer error (fatal).
-Status StoreBatch(const InputBatch& batch, RecordParser* parser, Record* record,
-                  store::StoreWriter* writer, RejectSink* rejects, IngestCounters* counters) {
+Status StoreBatch(const InputBatch& batch, size_t max_line_bytes, RecordParser* parser,
+                  Record* record, store::StoreWriter* writer, RejectSink* rejects,
+                  IngestCounters* counters) {
   const char* data = batch.lines.data();
   size_t size = batch.lines.size;
   // LineBatch keeps kParsePadding readable bytes after its lines.
@@ -60,6 +61,16 @@ Status StoreBatch(const InputBatch& batch, RecordParser* parser, Record* record,
     std::string_view line(data + start, end - start);
     start = end + 1;
     ++counters->lines;
+    // A line that fit the read buffer can still be over the limit (as logfilter judges it,
+    // before the CR of a CRLF line is dropped).
+    if (line.size() > max_line_bytes) {
+      rejects->Reject(batch.input_name, line_no, line,
+                      fmt::format("line too long: {} bytes (limit {})", line.size(),
+                                  max_line_bytes));
+      continue;
+    }
+    // CRLF input: the CR is not part of the record, nor of a rejected line (docs/ndjson.md).
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || IsBlank(line)) continue;
     if (!parser->Parse(line, static_cast<size_t>(readable_end - line.data()), record, &why)) {
       rejects->Reject(batch.input_name, line_no, line, why);
@@ -166,7 +177,7 @@ int RunIngest(const Options& options) {
   while (stop_signal.load() == 0) {
     std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(100));
     if (batch) {
-      fatal = StoreBatch(*batch, &parser, &record, writer->get(), rejects->get(), &counters);
+      fatal = StoreBatch(*batch, options.max_line_bytes, &parser, &record, writer->get(), rejects->get(), &counters);
       inputs->Recycle(std::move(batch));
       if (!fatal.ok()) break;
       progress.Update(counters.lines, counters.bytes);
@@ -187,7 +198,7 @@ int RunIngest(const Options& options) {
   while (fatal.ok() && stop_signal.load() != 0) {
     std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(0));
     if (!batch) break;
-    fatal = StoreBatch(*batch, &parser, &record, writer->get(), rejects->get(), &counters);
+    fatal = StoreBatch(*batch, options.max_line_bytes, &parser, &record, writer->get(), rejects->get(), &counters);
   }
   progress.Done();
   inputs->RemoveSocketFiles();
