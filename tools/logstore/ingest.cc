@@ -177,7 +177,8 @@ int RunIngest(const Options& options) {
   while (stop_signal.load() == 0) {
     std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(100));
     if (batch) {
-      fatal = StoreBatch(*batch, options.max_line_bytes, &parser, &record, writer->get(), rejects->get(), &counters);
+      fatal = StoreBatch(*batch, options.max_line_bytes, &parser, &record, writer->get(),
+                         rejects->get(), &counters);
       inputs->Recycle(std::move(batch));
       if (!fatal.ok()) break;
       progress.Update(counters.lines, counters.bytes);
@@ -193,12 +194,23 @@ int RunIngest(const Options& options) {
       if (!fatal.ok()) break;
     }
   }
-  // A stop signal: what was already queued is stored too, then everything is sealed.
-  inputs->Stop();
-  while (fatal.ok() && stop_signal.load() != 0) {
-    std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(0));
-    if (!batch) break;
-    fatal = StoreBatch(*batch, options.max_line_bytes, &parser, &record, writer->get(), rejects->get(), &counters);
+  // A stop signal: what the producers had already written is read and stored too (for half a
+  // second at most, against a producer that never pauses), then everything is sealed.
+  if (stop_signal.load() != 0) {
+    inputs->Stop();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (fatal.ok()) {
+      std::unique_ptr<InputBatch> batch = inputs->Next(std::chrono::milliseconds(0));
+      if (batch) {
+        fatal = StoreBatch(*batch, options.max_line_bytes, &parser, &record, writer->get(),
+                           rejects->get(), &counters);
+        inputs->Recycle(std::move(batch));
+        continue;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || inputs->Drained(left)) break;
+    }
   }
   progress.Done();
   inputs->RemoveSocketFiles();

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -178,8 +179,7 @@ std::unique_ptr<InputBatch> Inputs::TakeFree() {
 
 void Inputs::Push(std::unique_ptr<InputBatch> batch) {
   std::unique_lock<std::mutex> lock(mu_);
-  space_cv_.wait(lock, [this] { return stopping_ || ready_.size() < options_.queue_batches; });
-  if (stopping_) return;  // read after the stop: not taken, as if it had not arrived
+  space_cv_.wait(lock, [this] { return ready_.size() < options_.queue_batches; });
   ready_.push_back(std::move(batch));
   ready_cv_.notify_one();
 }
@@ -187,7 +187,14 @@ void Inputs::Push(std::unique_ptr<InputBatch> batch) {
 void Inputs::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = true;
-  space_cv_.notify_all();
+}
+
+bool Inputs::Drained(std::chrono::milliseconds grace) {
+  std::unique_lock<std::mutex> lock(mu_);
+  // Readers end once their input has nothing more ready; one still blocked after `grace`
+  // waits for the rest of a line from a producer that has gone quiet.
+  ready_cv_.wait_for(lock, grace, [this] { return !ready_.empty() || active_readers_ == 0; });
+  return ready_.empty() && active_readers_ == 0;
 }
 
 void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
@@ -198,6 +205,17 @@ void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
   uint64_t next_line = 1;
   for (;;) {
     std::unique_ptr<InputBatch> batch = TakeFree();
+    bool stopping;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping = stopping_;
+    }
+    // After a stop, what the producer already wrote is still read and stored (it would be
+    // lost with the pipe or socket when we exit), but nothing is waited for.
+    if (stopping) {
+      struct pollfd ready{fd, POLLIN, 0};
+      if (::poll(&ready, 1, 0) <= 0 || (ready.revents & (POLLIN | POLLHUP)) == 0) break;
+    }
     if (!reader.Next(&batch->lines)) {
       // Over-long lines just before the end are reported with an empty last batch.
       for (uint64_t skipped : batch->lines.skipped_before) {

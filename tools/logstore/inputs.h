@@ -39,8 +39,12 @@ class Inputs {
   ~Inputs();
   // Removes the socket files of unix: listeners.
   void RemoveSocketFiles();
-  // Stops reading: batches already queued can still be taken, nothing more is queued.
+  // Stops reading: each reader still reads what its producer has already written (it would be
+  // lost when we exit) and then ends, without waiting for more.
   void Stop();
+  // After Stop(): true once the queue is empty and every reader has ended; waits up to `grace`
+  // for that. False means a batch is ready (take it with Next()) or a reader is still busy.
+  bool Drained(std::chrono::milliseconds grace);
   Inputs(const Inputs&) = delete;
   Inputs& operator=(const Inputs&) = delete;
 
