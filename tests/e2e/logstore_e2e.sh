@@ -21,15 +21,16 @@
 #     usage errors exit 64 with the "Try" hint.
 #
 #   LOGSTORE=... LOGFILTER=... GEN_LOGS=... bash tests/e2e/logstore_e2e.sh
-# (each defaults to its place under /work/main/build when unset). Needs jq and python3.
+# (each defaults to its place under the source tree's build/ when unset). Needs jq and python3.
 set -uo pipefail
 
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-LOGSTORE=${LOGSTORE:-/work/main/build/tools/logstore/logstore}
-LOGFILTER=${LOGFILTER:-/work/main/build/tools/logfilter/logfilter}
-GEN_LOGS=${GEN_LOGS:-/work/main/build/bench/gen_logs}
+default_build=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build
+LOGSTORE=${LOGSTORE:-$default_build/tools/logstore/logstore}
+LOGFILTER=${LOGFILTER:-$default_build/tools/logfilter/logfilter}
+GEN_LOGS=${GEN_LOGS:-$default_build/bench/gen_logs}
 for bin in "$LOGSTORE" "$LOGFILTER" "$GEN_LOGS"; do
   [[ -x $bin ]] || fail "'$bin' is not executable"
 done
