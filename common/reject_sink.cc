@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "common/cli.h"
 #include "common/io.h"
 
@@ -53,6 +55,18 @@ std::map<std::string, uint64_t> RejectSink::counts_by_reason() const {
 Status RejectSink::status() const {
   std::lock_guard<std::mutex> lock(mu_);
   return status_;
+}
+
+std::string RejectSink::StatsFields() const {
+  std::string fields = fmt::format("rejected={}", count());
+  for (const auto& [reason, count] : counts_by_reason()) {
+    std::string key = reason;
+    for (char& c : key) {
+      if (c == ' ') c = '_';
+    }
+    fields += fmt::format(" rejected.{}={}", key, count);
+  }
+  return fields;
 }
 
 void RejectSink::PrintSummary() const {

@@ -34,6 +34,9 @@ class RejectSink {
   uint64_t count() const;
   // "reason=count" pairs in name order, for --stats.
   std::map<std::string, uint64_t> counts_by_reason() const;
+  // The --stats fields: "rejected=N" then " rejected.<reason>=M" for each reason (spaces in
+  // the reason become '_').
+  std::string StatsFields() const;
   // The first dead-letter write error, if any.
   Status status() const;
 

@@ -636,10 +636,19 @@ Status DecodedBlock::LoadAll() {
       return Status::Corruption(fmt::format("block has no '{}' chunk", name));
     }
   }
-  for (const ChunkRef& chunk : meta_->chunks) {
-    if (chunk.name.compare(0, kFieldChunkPrefix.size(), kFieldChunkPrefix) == 0) {
+  // Every key of every shape, resolved to its column once: Materialize() then does no lookup.
+  shape_columns_.assign(shape_keys_.size(), {});
+  std::string name;
+  for (size_t shape = 0; shape < shape_keys_.size(); ++shape) {
+    for (std::string_view key : shape_keys_[shape]) {
+      name.assign(kFieldChunkPrefix);
+      name.append(key);
       LoadedColumn* column = nullptr;
-      LS_RETURN_IF_ERROR(Load(chunk.name, &column));
+      LS_RETURN_IF_ERROR(Load(name, &column));
+      if (column == nullptr) {
+        return Status::Corruption(fmt::format("block has no chunk for field '{}'", key));
+      }
+      shape_columns_[shape].push_back(column);
     }
   }
   return Status();
@@ -665,16 +674,11 @@ void DecodedBlock::Materialize(uint32_t row, Record* record) const {
   record->source = column(kSourceChunk)->values[row].text;
   record->SetLevel(column(kLevelChunk)->values[row].text);
   record->message = column(kMessageChunk)->values[row].text;
-  std::string name(kFieldChunkPrefix);
-  for (std::string_view key : shape_keys_[row_shape_[row]]) {
-    name.resize(kFieldChunkPrefix.size());
-    name.append(key);
-    auto it = columns_.find(name);
-    if (it == columns_.end()) continue;
-    uint32_t index = it->second->index_of_row[row];
-    if (index != kNoValue) {
-      record->fields.push_back(Field{key, it->second->decoded.values[index]});
-    }
+  const std::vector<std::string_view>& keys = shape_keys_[row_shape_[row]];
+  const std::vector<const LoadedColumn*>& columns = shape_columns_[row_shape_[row]];
+  for (size_t i = 0; i < keys.size(); ++i) {
+    uint32_t index = columns[i]->index_of_row[row];
+    if (index != kNoValue) record->fields.push_back(Field{keys[i], columns[i]->decoded.values[index]});
   }
 }
 

@@ -185,6 +185,8 @@ class DecodedBlock {
   std::string shape_raw_;
   std::vector<std::vector<std::string_view>> shape_keys_;
   std::vector<uint32_t> row_shape_;
+  // Filled by LoadAll(): each shape's field columns, in the shape's key order.
+  std::vector<std::vector<const LoadedColumn*>> shape_columns_;
   bool shapes_loaded_ = false;
 };
 

@@ -1,9 +1,6 @@
 // common/store/block_filter_test.cc -- BlockFilter: the bloom filter as a reader uses it,
 // through a real segment file: words and exact field values of the block are found, words
 // that are in no record are (almost always) not, and case does not matter for words.
-#include <stdlib.h>
-
-#include <filesystem>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -12,15 +9,15 @@
 #include "common/record_parser.h"
 #include "common/store/segment.h"
 #include "common/store/store_reader.h"
+#include "tests/temp_dir.h"
 
 namespace logstream::store {
 namespace {
 
 TEST_CASE("BlockFilter finds the block's words and field values and prunes others",
           "[store]") {
-  char pattern[] = "/tmp/logstream-filter-XXXXXX";
-  REQUIRE(::mkdtemp(pattern) != nullptr);
-  std::string dir = pattern;
+  testing::TempDir temp;
+  const std::string& dir = temp.path();
   {
     Compressor compressor(1);
     SegmentWriter writer(dir + "/tmp.seg", &compressor);
@@ -56,7 +53,6 @@ TEST_CASE("BlockFilter finds the block's words and field values and prunes other
   CHECK(false_positives < 200);  // designed for about 1%
   CHECK_FALSE(filter->MayContainValue("host", "db-70"));
   CHECK_FALSE(filter->MayContainValue("hostname", "db-7"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

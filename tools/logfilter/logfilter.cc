@@ -22,18 +22,9 @@ namespace {
 
 void PrintStats(const PipelineCounters& counters, const RejectSink& rejects, double seconds) {
   double megabytes = static_cast<double>(counters.bytes) / 1e6;
-  std::string by_reason;
-  for (const auto& [reason, count] : rejects.counts_by_reason()) {
-    std::string key = reason;
-    for (char& c : key) {
-      if (c == ' ') c = '_';
-    }
-    by_reason += fmt::format(" rejected.{}={}", key, count);
-  }
-  cli::Error("stats: lines={} bytes={} records={} written={} rejected={}{} seconds={:.3f} "
-             "MB/s={:.1f}",
-             counters.lines, counters.bytes, counters.records, counters.written, rejects.count(),
-             by_reason, seconds, seconds > 0 ? megabytes / seconds : 0.0);
+  cli::Error("stats: lines={} bytes={} records={} written={} {} seconds={:.3f} MB/s={:.1f}",
+             counters.lines, counters.bytes, counters.records, counters.written,
+             rejects.StatsFields(), seconds, seconds > 0 ? megabytes / seconds : 0.0);
 }
 
 Result<PipelineConfig> BuildConfig(const Options& options) {

@@ -85,18 +85,10 @@ Status StoreBatch(const InputBatch& batch, size_t max_line_bytes, RecordParser* 
 
 void PrintSummary(const IngestCounters& counters, const store::WriterCounters& writer,
                   const RejectSink& rejects, double seconds) {
-  std::string by_reason;
-  for (const auto& [reason, count] : rejects.counts_by_reason()) {
-    std::string key = reason;
-    for (char& c : key) {
-      if (c == ' ') c = '_';
-    }
-    by_reason += fmt::format(" rejected.{}={}", key, count);
-  }
   cli::Error(
-      "stats: lines={} bytes={} records={} rejected={}{} blocks={} segments_sealed={} "
+      "stats: lines={} bytes={} records={} {} blocks={} segments_sealed={} "
       "segments_merged={} wal_bytes={} fsyncs={} seconds={:.3f} records/s={:.0f}",
-      counters.lines, counters.bytes, counters.records, rejects.count(), by_reason,
+      counters.lines, counters.bytes, counters.records, rejects.StatsFields(),
       writer.blocks_encoded.load(), writer.segments_sealed.load(), writer.segments_merged.load(),
       writer.wal_bytes.load(), writer.fsyncs.load(), seconds,
       seconds > 0 ? static_cast<double>(counters.records) / seconds : 0.0);

@@ -203,6 +203,14 @@ void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
   reader_options.batch_bytes = std::max(options_.batch_bytes, options_.max_line_bytes + 1);
   LineReader reader(fd, name, reader_options);
   uint64_t next_line = 1;
+  // Over-long lines are skipped by the reader and reported before the lines that follow them.
+  auto report_skipped = [&](const LineBatch& lines) {
+    for (uint64_t skipped : lines.skipped_before) {
+      rejects_->Reject(name, next_line++, {},
+                       fmt::format("line too long: {} bytes (limit {})", skipped,
+                                   options_.max_line_bytes));
+    }
+  };
   for (;;) {
     std::unique_ptr<InputBatch> batch = TakeFree();
     bool stopping;
@@ -217,20 +225,11 @@ void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
       if (::poll(&ready, 1, 0) <= 0 || (ready.revents & (POLLIN | POLLHUP)) == 0) break;
     }
     if (!reader.Next(&batch->lines)) {
-      // Over-long lines just before the end are reported with an empty last batch.
-      for (uint64_t skipped : batch->lines.skipped_before) {
-        rejects_->Reject(name, next_line++, {},
-                         fmt::format("line too long: {} bytes (limit {})", skipped,
-                                     options_.max_line_bytes));
-      }
+      report_skipped(batch->lines);  // those just before the end come with an empty batch
       Recycle(std::move(batch));
       break;
     }
-    for (uint64_t skipped : batch->lines.skipped_before) {
-      rejects_->Reject(name, next_line++, {},
-                       fmt::format("line too long: {} bytes (limit {})", skipped,
-                                   options_.max_line_bytes));
-    }
+    report_skipped(batch->lines);
     batch->input_name = name;
     batch->first_line = next_line;
     const char* data = batch->lines.data();
