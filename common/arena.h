@@ -1,6 +1,7 @@
 // common/arena.h -- A bump allocator for the strings of one record (or one batch).
-// Copies live until Reset(); the first block is kept across resets so that a worker that
-// reuses one Arena per record allocates nothing in the steady state. Not thread-safe.
+// Copies live until Reset(); blocks are kept across resets (up to a limit) so that a worker
+// that reuses one Arena per record or per batch allocates nothing in the steady state.
+// Not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,11 @@ namespace logstream {
 
 class Arena {
  public:
-  explicit Arena(size_t block_bytes = 16 * 1024) : block_bytes_(block_bytes) {}
+  // Reset() keeps at least the first block, and further ones while they total no more than
+  // `keep_bytes`: memory that was needed once is likely to be needed again, and reusing it
+  // spares the page faults of fresh memory.
+  explicit Arena(size_t block_bytes = 16 * 1024, size_t keep_bytes = 0)
+      : block_bytes_(block_bytes), keep_bytes_(keep_bytes) {}
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
@@ -33,10 +38,17 @@ class Arena {
     return {p, s.size()};
   }
 
-  // Frees everything but the first block.
+  // Frees everything but the blocks kept for reuse (see the constructor).
   void Reset() {
     if (blocks_.empty()) return;
-    blocks_.resize(1);
+    size_t kept = 1;
+    size_t kept_bytes = blocks_[0].size;
+    while (kept < blocks_.size() && kept_bytes + blocks_[kept].size <= keep_bytes_) {
+      kept_bytes += blocks_[kept].size;
+      ++kept;
+    }
+    blocks_.resize(kept);
+    current_ = 0;
     cursor_ = blocks_[0].data.get();
     remaining_ = blocks_[0].size;
   }
@@ -47,14 +59,29 @@ class Arena {
     size_t size;
   };
   void NewBlock(size_t at_least) {
+    // A kept block that is large enough comes first; one too small for this request is
+    // skipped (its tail is wasted until the next Reset()).
+    while (current_ + 1 < blocks_.size()) {
+      ++current_;
+      if (blocks_[current_].size >= at_least) {
+        cursor_ = blocks_[current_].data.get();
+        remaining_ = blocks_[current_].size;
+        return;
+      }
+    }
     size_t size = at_least > block_bytes_ ? at_least : block_bytes_;
-    blocks_.push_back(Block{std::make_unique<char[]>(size), size});
+    // Not zero-filled: callers write every byte they use, and zeroing would touch every
+    // page of the block at once.
+    blocks_.push_back(Block{std::unique_ptr<char[]>(new char[size]), size});
+    current_ = blocks_.size() - 1;
     cursor_ = blocks_.back().data.get();
     remaining_ = size;
   }
 
   size_t block_bytes_;
+  size_t keep_bytes_;
   std::vector<Block> blocks_;
+  size_t current_ = 0;  // the block cursor_ points into
   char* cursor_ = nullptr;
   size_t remaining_ = 0;
 };

@@ -152,7 +152,12 @@ uint32_t BlockBuilder::ColumnFor(std::string_view key) {
   if (it != column_index_.end()) return it->second;
   auto id = static_cast<uint32_t>(columns_.size());
   std::string_view owned = arena_.Copy(key);
-  columns_.push_back(FieldColumn{owned, {}});
+  std::vector<Value> values;
+  if (!spare_values_.empty()) {
+    values = std::move(spare_values_.back());
+    spare_values_.pop_back();
+  }
+  columns_.push_back(FieldColumn{owned, std::move(values)});
   column_index_.emplace(owned, id);
   return id;
 }
@@ -462,6 +467,12 @@ void BlockBuilder::Reset() {
   levels_.clear();
   messages_.clear();
   record_shape_.clear();
+  // Column vectors are kept for the next block's columns: growing them afresh would touch
+  // new memory for every block.
+  for (FieldColumn& column : columns_) {
+    column.values.clear();
+    spare_values_.push_back(std::move(column.values));
+  }
   columns_.clear();
   column_index_.clear();
   shapes_.clear();

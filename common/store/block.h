@@ -118,13 +118,15 @@ class BlockBuilder {
                       const std::vector<uint32_t>& value_index);
   void ComputeSummaries(BlockMeta* meta);
 
-  Arena arena_{256 * 1024};
+  // A block's strings never take more than its input lines, so keeping that much is bounded.
+  Arena arena_{256 * 1024, kMaxBlockRawBytes + 256 * 1024};
   std::vector<Timestamp> timestamps_;
   std::vector<Value> sources_;
   std::vector<Value> levels_;
   std::vector<Value> messages_;
   std::vector<uint32_t> record_shape_;
   std::vector<FieldColumn> columns_;
+  std::vector<std::vector<Value>> spare_values_;  // emptied columns, capacity kept
   std::unordered_map<std::string_view, uint32_t> column_index_;
   std::vector<Shape> shapes_;
   std::unordered_map<std::string, uint32_t> shape_index_;  // key: column ids as bytes

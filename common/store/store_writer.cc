@@ -169,7 +169,12 @@ Status StoreWriter::Push(Job job) {
 
 Status StoreWriter::Add(const Record& record, std::string_view line) {
   uint64_t seq = next_seq_++;
-  wal_->Append(seq, record.timestamp, line);
+  // Once a block has been queued since the last seal, the next timer seals instead of
+  // logging (Tick()), so frames buffered now would only be discarded: a fast stream skips
+  // the copy, and the buffer does not grow to hold 400 ms of input.
+  if (blocks_since_seal_ == 0 || options_.sync == SyncMode::kAlways) {
+    wal_->Append(seq, record.timestamp, line);
+  }
   return AddNumbered(record, line.size() + 1, seq);
 }
 
@@ -209,6 +214,7 @@ Status StoreWriter::DispatchBlock(int64_t day, OpenBlock* block) {
   LS_RETURN_IF_ERROR(Push(std::move(job)));
   block->builder = TakeBuilder();
   ++blocks_since_seal_;
+  if (options_.sync != SyncMode::kAlways) wal_->DiscardUnflushed();  // see Add()
   counters_.blocks_encoded.fetch_add(1, std::memory_order_relaxed);
   return Status();
 }
