@@ -460,6 +460,11 @@ void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::str
   meta->chunks.push_back(std::move(chunk));
 }
 
+void EncodedBlock::Encode(BlockBuilder* builder, Compressor* compressor) {
+  bytes.clear();
+  builder->Finish(compressor, 0, &bytes, &meta);
+}
+
 void BlockBuilder::Reset() {
   arena_.Reset();
   timestamps_.clear();

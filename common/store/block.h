@@ -77,6 +77,18 @@ struct BlockMeta {
   static Status DecodeFrom(Decoder* in, BlockMeta* meta);
 };
 
+class BlockBuilder;
+
+// A block's chunks and metadata, encoded as if the block began at file offset 0, before a
+// SegmentWriter appends it (AddEncoded moves the chunk offsets). Lets one thread encode
+// while another writes.
+struct EncodedBlock {
+  std::string bytes;
+  BlockMeta meta;
+
+  void Encode(BlockBuilder* builder, Compressor* compressor);
+};
+
 // Not thread-safe. Reuse one per partition: Reset() keeps the capacity.
 class BlockBuilder {
  public:

@@ -19,6 +19,7 @@ constexpr uint64_t kFinalMul = 0xe7037ed1a0b428dbull;
 constexpr uint64_t kWordSeed = 0x8ebc6af09c88c6e3ull;
 constexpr uint64_t kKeyedSeed = 0x589965cc75374cc3ull;
 constexpr uint64_t kWholeValueSeed = 0x1d8e4e27c47d124full;
+constexpr uint64_t kTextSeed = 0x2d358dccaa6c78a5ull;  // in memory only
 
 // The full 128-bit product folded to 64 bits: every input bit reaches many output bits, for
 // the cost of one multiply.
@@ -87,6 +88,8 @@ uint64_t HashWholeValue(std::string_view key, std::string_view value) {
   // The key's hash seeds the value's, which separates key from value as a '\0' would.
   return HashBytes<true>(value, HashBytes<false>(key, kWholeValueSeed));
 }
+
+uint64_t HashText(std::string_view text) { return HashBytes<false>(text, kTextSeed); }
 
 void BloomBuilder::Grow() {
   std::vector<uint64_t> old(slots_.size() * 2, 0);

@@ -27,6 +27,9 @@ uint64_t HashKeyed(std::string_view key, uint64_t word_hash);
 // the value is a single word.
 uint64_t HashWholeValue(std::string_view key, std::string_view value);
 
+// 64-bit hash of the bytes of `text` as they are, for in-memory tables. Not stored in any file.
+uint64_t HashText(std::string_view text);
+
 // Collects the distinct token hashes of one block, then serializes a filter sized for them.
 // Not thread-safe. Reusable: Finish() empties it but keeps its memory.
 class BloomBuilder {

@@ -6,11 +6,11 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "common/store/coding.h"
+#include "common/store/text_interner.h"
 
 namespace logstream::store {
 namespace {
@@ -42,26 +42,31 @@ bool ValidKind(uint8_t kind) { return kind <= static_cast<uint8_t>(Kind::kJson);
 // Texts of one kind (or of a kMixed column's nested stream): dictionary when it pays,
 // plain otherwise. Writes the repr byte itself.
 void EncodeTexts(const std::vector<std::string_view>& texts, Kind kind, std::string* out) {
-  std::unordered_map<std::string_view, uint32_t> index;
+  // One per thread, reused: its table keeps its size from column to column.
+  thread_local TextInterner index;
+  index.Clear();
   size_t limit = std::min(kMaxDictionary, texts.size() / 2 + 1);
-  index.reserve(std::min<size_t>(limit, 1024));
-  std::vector<std::string_view> distinct;
   std::vector<uint32_t> codes;
   codes.reserve(texts.size());
   bool use_dictionary = true;
   for (size_t i = 0; i < texts.size(); ++i) {
-    auto [it, inserted] = index.try_emplace(texts[i], static_cast<uint32_t>(distinct.size()));
-    if (inserted) {
-      distinct.push_back(texts[i]);
+    // Records are sorted by source, so a value often repeats the one before it.
+    if (i > 0 && texts[i] == texts[i - 1]) {
+      codes.push_back(codes.back());
+      continue;
+    }
+    size_t known = index.size();
+    codes.push_back(index.Intern(texts[i]));
+    if (index.size() > known) {
       // Mostly distinct after the first thousand values: a dictionary will not pay, and
       // hashing the rest would cost more than everything else the column needs.
-      if (distinct.size() > limit || (i == kDictionaryProbe && distinct.size() > i / 2)) {
+      if (index.size() > limit || (i >= kDictionaryProbe && index.size() > i / 2)) {
         use_dictionary = false;
         break;
       }
     }
-    codes.push_back(it->second);
   }
+  const std::vector<std::string_view>& distinct = index.distinct();
   if (use_dictionary && distinct.size() == 1) {
     out->push_back(static_cast<char>(ColumnRepr::kConst));
     PutVarint64(out, texts.size());

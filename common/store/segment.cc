@@ -72,6 +72,17 @@ Status SegmentWriter::AddBlock(BlockBuilder* block) {
   return Status();
 }
 
+Status SegmentWriter::AddEncoded(EncodedBlock* block) {
+  if (fd_ < 0) LS_RETURN_IF_ERROR(Open());
+  LS_RETURN_IF_ERROR(WriteAll(fd_, block->bytes, tmp_path_));
+  // The chunks were placed as if the block started the file.
+  for (ChunkRef& chunk : block->meta.chunks) chunk.offset += offset_;
+  offset_ += block->bytes.size();
+  records_ += block->meta.records;
+  metas_.push_back(std::move(block->meta));
+  return Status();
+}
+
 Status SegmentWriter::Seal(const SeqRange& seqs, const std::string& final_path, bool sync) {
   if (fd_ < 0) return Status::Internal("sealing an empty segment");
   buffer_.clear();

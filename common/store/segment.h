@@ -37,6 +37,8 @@ class SegmentWriter {
 
   // Encodes `block` (which the caller then resets) into the file.
   Status AddBlock(BlockBuilder* block);
+  // Appends a block encoded elsewhere (EncodedBlock::Encode), possibly by another thread.
+  Status AddEncoded(EncodedBlock* block);
 
   // Writes the index and footer, fsyncs when `sync`, and renames the file to `final_path`.
   Status Seal(const SeqRange& seqs, const std::string& final_path, bool sync);

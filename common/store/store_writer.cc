@@ -16,7 +16,8 @@
 namespace logstream::store {
 namespace {
 
-// Full blocks waiting for the background thread; beyond this Add() waits (back-pressure).
+// Full blocks waiting for the background thread; beyond this the ingest thread encodes
+// blocks itself, and beyond twice this it waits (back-pressure).
 constexpr size_t kMaxQueuedBlocks = 4;
 // Days with a block in the making; a stream spread over more days is sealed early, which
 // bounds memory whatever the timestamps.
@@ -44,7 +45,10 @@ StoreWriter::Job StoreWriter::MakeJob(Job::Kind kind) {
 }
 
 StoreWriter::StoreWriter(const std::string& dir, const WriterOptions& options)
-    : dir_(dir), options_(options), compressor_(options.compression_level) {}
+    : dir_(dir),
+      options_(options),
+      compressor_(options.compression_level),
+      ingest_compressor_(options.compression_level) {}
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& dir,
                                                        const WriterOptions& options) {
@@ -143,18 +147,54 @@ Status StoreWriter::SealerStatus() {
 
 std::unique_ptr<BlockBuilder> StoreWriter::TakeBuilder() {
   std::unique_lock<std::mutex> lock(mu_);
-  builders_cv_.wait(lock, [this] {
+  for (;;) {
+    if (!free_builders_.empty()) {
+      std::unique_ptr<BlockBuilder> builder = std::move(free_builders_.back());
+      free_builders_.pop_back();
+      return builder;
+    }
     size_t queued = 0;
-    for (const Job& job : jobs_) queued += job.kind == Job::Kind::kBlock;
-    return !free_builders_.empty() || queued < kMaxQueuedBlocks;
-  });
-  ++builders_out_;
-  if (!free_builders_.empty()) {
-    std::unique_ptr<BlockBuilder> builder = std::move(free_builders_.back());
-    free_builders_.pop_back();
-    return builder;
+    QueuedBlock* newest_waiting = nullptr;
+    for (const Job& job : jobs_) {
+      if (job.kind != Job::Kind::kBlock) continue;
+      ++queued;
+      if (job.block->state == QueuedBlock::State::kWaiting) newest_waiting = job.block.get();
+    }
+    if (queued < kMaxQueuedBlocks) return std::make_unique<BlockBuilder>();
+    // The sealer is behind. Encoding the newest waiting block here frees its builder for
+    // us; the sealer, working from the oldest, rarely reaches it first.
+    if (queued < 2 * kMaxQueuedBlocks && newest_waiting != nullptr) {
+      newest_waiting->state = QueuedBlock::State::kEncoding;
+      lock.unlock();
+      EncodeQueued(newest_waiting, &ingest_compressor_);
+      lock.lock();
+      continue;
+    }
+    builders_cv_.wait(lock);
   }
-  return std::make_unique<BlockBuilder>();
+}
+
+void StoreWriter::EncodeQueued(QueuedBlock* block, Compressor* compressor) {
+  block->encoded.Encode(block->builder.get(), compressor);
+  block->builder->Reset();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_builders_.push_back(std::move(block->builder));
+    block->state = QueuedBlock::State::kEncoded;
+  }
+  builders_cv_.notify_all();
+}
+
+void StoreWriter::DropQueued(QueuedBlock* block) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // A block the ingest thread is encoding comes back to free_builders_ by itself.
+    if (block->state != QueuedBlock::State::kWaiting) return;
+    block->state = QueuedBlock::State::kEncoded;
+    block->builder->Reset();
+    free_builders_.push_back(std::move(block->builder));
+  }
+  builders_cv_.notify_all();
 }
 
 Status StoreWriter::Push(Job job) {
@@ -209,7 +249,8 @@ Status StoreWriter::DispatchBlock(int64_t day, OpenBlock* block) {
   Job job;
   job.kind = Job::Kind::kBlock;
   job.day = day;
-  job.builder = std::move(block->builder);
+  job.block = std::make_shared<QueuedBlock>();
+  job.block->builder = std::move(block->builder);
   job.seqs = block->seqs;
   LS_RETURN_IF_ERROR(Push(std::move(job)));
   block->builder = TakeBuilder();
@@ -227,10 +268,7 @@ Status StoreWriter::Seal(std::shared_ptr<std::promise<Status>> done) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [day, block] : open_blocks_) {
-      free_builders_.push_back(std::move(block.builder));
-      --builders_out_;
-    }
+    for (auto& [day, block] : open_blocks_) free_builders_.push_back(std::move(block.builder));
   }
   builders_cv_.notify_all();
   open_blocks_.clear();
@@ -367,12 +405,7 @@ void StoreWriter::SealerLoop() {
         case Job::Kind::kStop: break;
       }
     }
-    if (job.builder) {
-      job.builder->Reset();
-      std::lock_guard<std::mutex> lock(mu_);
-      free_builders_.push_back(std::move(job.builder));
-      --builders_out_;
-    }
+    if (job.block) DropQueued(job.block.get());  // only after a failure: SealerBlock encodes
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (sealer_status_.ok() && !status.ok()) sealer_status_ = status;
@@ -391,7 +424,18 @@ Status StoreWriter::SealerBlock(Job* job) {
   }
   segment.seqs.first = std::min(segment.seqs.first, job->seqs.first);
   segment.seqs.last = std::max(segment.seqs.last, job->seqs.last);
-  return segment.writer->AddBlock(job->builder.get());
+  QueuedBlock* block = job->block.get();
+  bool encode_here = false;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    builders_cv_.wait(lock, [block] { return block->state != QueuedBlock::State::kEncoding; });
+    if (block->state == QueuedBlock::State::kWaiting) {
+      block->state = QueuedBlock::State::kEncoding;
+      encode_here = true;
+    }
+  }
+  if (encode_here) EncodeQueued(block, &compressor_);
+  return segment.writer->AddEncoded(&block->encoded);
 }
 
 Status StoreWriter::SealerSeal(const Job& job) {

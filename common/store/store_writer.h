@@ -100,10 +100,19 @@ class StoreWriter {
     std::unique_ptr<BlockBuilder> builder;
     SeqRange seqs{0, 0};
   };
+  // A full block on its way to a segment. The sealer encodes it when it gets to it, unless
+  // the ingest thread, finding the queue full, has taken it first (TakeBuilder()): on two
+  // cores the two threads then share the encoding instead of one waiting for the other.
+  struct QueuedBlock {
+    enum class State { kWaiting, kEncoding, kEncoded };
+    State state = State::kWaiting;   // guarded by mu_
+    std::unique_ptr<BlockBuilder> builder;  // back in free_builders_ once encoded
+    EncodedBlock encoded;
+  };
   struct Job {
     enum class Kind { kBlock, kSeal, kRetention, kStop } kind = Kind::kBlock;
     int64_t day = 0;
-    std::unique_ptr<BlockBuilder> builder;
+    std::shared_ptr<QueuedBlock> block;
     SeqRange seqs;
     std::vector<std::string> sealed_logs;  // delete once the seal is durable
     std::shared_ptr<std::promise<Status>> done;
@@ -121,6 +130,10 @@ class StoreWriter {
   Status Seal(std::shared_ptr<std::promise<Status>> done);
   Status Push(Job job);
   std::unique_ptr<BlockBuilder> TakeBuilder();
+  // Encodes a block claimed (state kEncoding) by the calling thread and frees its builder.
+  void EncodeQueued(QueuedBlock* block, Compressor* compressor);
+  // After a sealer failure: frees the builder of a block nobody will encode.
+  void DropQueued(QueuedBlock* block);
   Status SealerStatus();
   void StartWal();
 
@@ -161,7 +174,6 @@ class StoreWriter {
   std::condition_variable builders_cv_;
   std::deque<Job> jobs_;
   std::vector<std::unique_ptr<BlockBuilder>> free_builders_;
-  size_t builders_out_ = 0;  // builders not in free_builders_
   Status sealer_status_;
   std::thread sealer_;
 
@@ -169,6 +181,7 @@ class StoreWriter {
   std::map<int64_t, OpenSegment> open_segments_;
   uint64_t tmp_counter_ = 0;
   Compressor compressor_;  // the sealer thread's, for every segment it writes
+  Compressor ingest_compressor_;  // the ingest thread's, for the blocks it encodes
 };
 
 }  // namespace logstream::store
