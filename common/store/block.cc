@@ -12,6 +12,7 @@
 #include "common/store/bloom.h"
 #include "common/store/coding.h"
 #include "common/store/crc32c.h"
+#include "common/store/text_interner.h"
 #include "common/tokenizer.h"
 
 namespace logstream::store {
@@ -41,13 +42,38 @@ bool GetCounts(Decoder* in, std::vector<std::pair<std::string, uint32_t>>* count
   return true;
 }
 
-std::vector<std::pair<std::string, uint32_t>> CountValues(const std::vector<Value>& values) {
-  std::unordered_map<std::string_view, uint32_t> counts;
-  for (const Value& value : values) ++counts[value.text];
+// The distinct texts of `values` with their counts, sorted by text. With `ranks`, also each
+// value's index in that result.
+std::vector<std::pair<std::string, uint32_t>> CountValues(const std::vector<Value>& values,
+                                                          std::vector<uint32_t>* ranks) {
+  thread_local TextInterner interner;
+  thread_local std::vector<uint32_t> codes;
+  interner.Clear();
+  codes.resize(values.size());
+  std::vector<uint32_t> counts;
+  for (size_t i = 0; i < values.size(); ++i) {
+    // Blocks hold few sources and levels, and runs of the same one.
+    codes[i] = i > 0 && values[i].text == values[i - 1].text ? codes[i - 1]
+                                                              : interner.Intern(values[i].text);
+    if (codes[i] == counts.size()) counts.push_back(0);
+    ++counts[codes[i]];
+  }
+  const std::vector<std::string_view>& distinct = interner.distinct();
+  std::vector<uint32_t> by_text(distinct.size());
+  for (uint32_t code = 0; code < by_text.size(); ++code) by_text[code] = code;
+  std::sort(by_text.begin(), by_text.end(),
+            [&](uint32_t a, uint32_t b) { return distinct[a] < distinct[b]; });
   std::vector<std::pair<std::string, uint32_t>> sorted;
-  sorted.reserve(counts.size());
-  for (const auto& [text, count] : counts) sorted.emplace_back(std::string(text), count);
-  std::sort(sorted.begin(), sorted.end());
+  sorted.reserve(distinct.size());
+  std::vector<uint32_t> rank_of_code(distinct.size());
+  for (uint32_t rank = 0; rank < by_text.size(); ++rank) {
+    sorted.emplace_back(std::string(distinct[by_text[rank]]), counts[by_text[rank]]);
+    rank_of_code[by_text[rank]] = rank;
+  }
+  if (ranks != nullptr) {
+    ranks->resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i) (*ranks)[i] = rank_of_code[codes[i]];
+  }
   return sorted;
 }
 
@@ -145,7 +171,7 @@ Status BlockMeta::DecodeFrom(Decoder* in, BlockMeta* meta) {
 
 // Vectors grow as records come (and keep their capacity across Reset()), so that the
 // builder of a day with few records stays small.
-BlockBuilder::BlockBuilder() = default;
+BlockBuilder::BlockBuilder() { shape_cache_.fill(kNoShape); }
 
 uint32_t BlockBuilder::ColumnFor(std::string_view key) {
   auto it = column_index_.find(key);
@@ -162,28 +188,36 @@ uint32_t BlockBuilder::ColumnFor(std::string_view key) {
   return id;
 }
 
-uint32_t BlockBuilder::ShapeFor(const Record& record) {
-  // Most records have the same keys as the record before them: check that first.
-  if (!record_shape_.empty()) {
-    const Shape& last = shapes_[record_shape_.back()];
-    bool same = last.columns.size() == record.fields.size();
-    for (size_t i = 0; same && i < record.fields.size(); ++i) {
-      same = columns_[last.columns[i]].key == record.fields[i].key;
-    }
-    if (same) return record_shape_.back();
+bool BlockBuilder::HasKeys(const Shape& shape, const Record& record) const {
+  if (shape.columns.size() != record.fields.size()) return false;
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    if (columns_[shape.columns[i]].key != record.fields[i].key) return false;
   }
-  // Then the other shapes seen so far: blocks hold a few dozen, and comparing keys is
-  // cheaper than hashing them.
-  auto same_keys = [&](const Shape& shape) {
-    if (shape.columns.size() != record.fields.size()) return false;
-    for (size_t i = 0; i < record.fields.size(); ++i) {
-      if (columns_[shape.columns[i]].key != record.fields[i].key) return false;
-    }
-    return true;
-  };
+  return true;
+}
+
+uint32_t BlockBuilder::ShapeFor(const Record& record) {
+  // Records of different sources interleave, so the shape before is often the wrong one. A
+  // fingerprint of the keys (their lengths and end bytes) picks a candidate from a small
+  // cache, and comparing the keys confirms it: cheaper than comparing against each shape.
+  auto byte = [](char c) { return static_cast<uint64_t>(static_cast<unsigned char>(c)); };
+  uint64_t fingerprint = record.fields.size();
+  for (const Field& field : record.fields) {
+    std::string_view key = field.key;
+    uint64_t edges = key.empty() ? 0 : byte(key.front()) | byte(key.back()) << 8;
+    fingerprint = (fingerprint ^ edges ^ uint64_t{key.size()} << 16) * 0x9e3779b97f4a7c15ull;
+  }
+  uint32_t& cached = shape_cache_[fingerprint >> (64 - kShapeCacheBits)];
+  if (cached < shapes_.size() && HasKeys(shapes_[cached], record)) return cached;
+  cached = FindOrAddShape(record);
+  return cached;
+}
+
+uint32_t BlockBuilder::FindOrAddShape(const Record& record) {
+  // Blocks hold a few dozen shapes, and comparing keys is cheaper than hashing them.
   if (shapes_.size() <= kShapesSearchedInOrder) {
     for (uint32_t id = 0; id < shapes_.size(); ++id) {
-      if (same_keys(shapes_[id])) return id;
+      if (HasKeys(shapes_[id], record)) return id;
     }
   }
   shape_key_.clear();
@@ -290,13 +324,13 @@ std::string BlockBuilder::EncodeShapes(const std::vector<uint32_t>& order) {
   return out;
 }
 
-void BlockBuilder::ComputeSummaries(BlockMeta* meta) {
+void BlockBuilder::ComputeSummaries(BlockMeta* meta, std::vector<uint32_t>* source_ranks) {
   meta->records = records();
   meta->raw_bytes = raw_bytes_;
   meta->min_ns = min_ns_;
   meta->max_ns = max_ns_;
-  meta->sources = CountValues(sources_);
-  meta->levels = CountValues(levels_);
+  meta->sources = CountValues(sources_, source_ranks);
+  meta->levels = CountValues(levels_, nullptr);
   for (const FieldColumn& column : columns_) {
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
@@ -342,10 +376,13 @@ void BlockBuilder::EncodeMessages(const std::vector<uint32_t>& row_start,
     auto start = static_cast<uint32_t>(message_text_.size());
     size_t copied = 0;
     auto copy_literal = [&](size_t end) {
-      for (size_t k = copied; k < end; ++k) {
-        message_text_.push_back(message[k]);
-        if (message[k] == kMessageRefMarker) message_text_.push_back(kMessageRefEscape);
+      std::string_view literal = message.substr(copied, end - copied);
+      for (size_t marker; (marker = literal.find(kMessageRefMarker)) != literal.npos;) {
+        message_text_.append(literal.data(), marker + 1);
+        message_text_.push_back(kMessageRefEscape);
+        literal.remove_prefix(marker + 1);
       }
+      message_text_.append(literal);
       copied = end;
     };
     for (const Ref& ref : refs) {
@@ -368,34 +405,25 @@ void BlockBuilder::EncodeMessages(const std::vector<uint32_t>& row_start,
 void BlockBuilder::Finish(Compressor* compressor, uint64_t file_offset, std::string* out,
                           BlockMeta* meta) {
   *meta = BlockMeta();
-  ComputeSummaries(meta);
+  std::vector<uint32_t> source_ranks;
+  ComputeSummaries(meta, &source_ranks);
 
+  // Grouping a source's records makes its messages and fields compress together. A counting
+  // sort by source rank keeps arrival order within each source, and a source's records
+  // usually arrive in time order: they are sorted by time only when they did not.
   std::vector<uint32_t> order(records());
   {
-    // Grouping a source's records makes its messages and fields compress together; ranks
-    // of the sorted distinct sources avoid comparing strings in the sort.
-    std::unordered_map<std::string_view, uint32_t> rank;
-    for (const Value& source : sources_) rank.emplace(source.text, 0);
-    std::vector<std::string_view> distinct;
-    distinct.reserve(rank.size());
-    for (const auto& [text, unused] : rank) distinct.push_back(text);
-    std::sort(distinct.begin(), distinct.end());
-    for (uint32_t i = 0; i < distinct.size(); ++i) rank[distinct[i]] = i;
-    struct Key {
-      uint32_t source;
-      int64_t ns;
-      uint32_t row;
-    };
-    std::vector<Key> keys(records());
-    for (uint32_t row = 0; row < records(); ++row) {
-      keys[row] = Key{rank[sources_[row].text], timestamps_[row].ns, row};
+    std::vector<uint32_t> next(meta->sources.size() + 1, 0);
+    for (uint32_t rank : source_ranks) ++next[rank + 1];
+    std::partial_sum(next.begin(), next.end(), next.begin());
+    std::vector<uint32_t> group_start = next;
+    for (uint32_t row = 0; row < records(); ++row) order[next[source_ranks[row]]++] = row;
+    auto earlier = [this](uint32_t a, uint32_t b) { return timestamps_[a].ns < timestamps_[b].ns; };
+    for (size_t group = 0; group + 1 < group_start.size(); ++group) {
+      auto first = order.begin() + group_start[group];
+      auto last = order.begin() + group_start[group + 1];
+      if (!std::is_sorted(first, last, earlier)) std::stable_sort(first, last, earlier);
     }
-    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-      if (a.source != b.source) return a.source < b.source;
-      if (a.ns != b.ns) return a.ns < b.ns;
-      return a.row < b.row;  // stable
-    });
-    for (uint32_t i = 0; i < records(); ++i) order[i] = keys[i].row;
   }
   uint64_t base = file_offset;
 
@@ -482,6 +510,7 @@ void BlockBuilder::Reset() {
   column_index_.clear();
   shapes_.clear();
   shape_index_.clear();
+  shape_cache_.fill(kNoShape);
   raw_bytes_ = 0;
   min_ns_ = max_ns_ = 0;
 }

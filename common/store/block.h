@@ -5,6 +5,7 @@
 // The byte layouts are in docs/store-format.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -122,13 +123,16 @@ class BlockBuilder {
   };
   uint32_t ColumnFor(std::string_view key);
   uint32_t ShapeFor(const Record& record);
+  uint32_t FindOrAddShape(const Record& record);
+  bool HasKeys(const Shape& shape, const Record& record) const;
   void AddChunk(std::string_view name, std::string_view raw, Compressor* compressor,
                 uint64_t file_offset, std::string* out, BlockMeta* meta);
   std::string BuildBloom();
   std::string EncodeShapes(const std::vector<uint32_t>& order);
   void EncodeMessages(const std::vector<uint32_t>& row_start,
                       const std::vector<uint32_t>& value_index);
-  void ComputeSummaries(BlockMeta* meta);
+  // Also gives each record's source its rank among the block's sorted distinct sources.
+  void ComputeSummaries(BlockMeta* meta, std::vector<uint32_t>* source_ranks);
 
   // A block's strings never take more than its input lines, so keeping that much is bounded.
   Arena arena_{256 * 1024, kMaxBlockRawBytes + 256 * 1024};
@@ -142,6 +146,9 @@ class BlockBuilder {
   std::unordered_map<std::string_view, uint32_t> column_index_;
   std::vector<Shape> shapes_;
   std::unordered_map<std::string, uint32_t> shape_index_;  // key: column ids as bytes
+  static constexpr int kShapeCacheBits = 6;
+  static constexpr uint32_t kNoShape = UINT32_MAX;
+  std::array<uint32_t, size_t{1} << kShapeCacheBits> shape_cache_;  // see ShapeFor()
   uint64_t raw_bytes_ = 0;
   int64_t min_ns_ = 0;
   int64_t max_ns_ = 0;
