@@ -246,6 +246,56 @@ if ! cmp -s "$work/crlf.dead" "$work/crlf.dead.expected"; then
   fail "logstore --dead-letter: a rejected CRLF line keeps its final CR (logfilter removes it, as docs/ndjson.md says)"
 fi
 
+check "lines the batch parser cannot vouch for are judged alone: same records and reports as logfilter ''"
+# logstore parses a batch with one simdjson stream and trusts it only while each document is
+# exactly one line (docs/ndjson.md). Each case below breaks that in its own way, more often
+# than the number of times a batch goes back to the stream; the line-by-line reference is
+# logfilter, whose records and reported line numbers logstore must match exactly.
+# same_as_logfilter NAME RECORDS: stores $work/NAME.in, which logfilter reduces to RECORDS
+# records (exit 65), and compares.
+reported() { grep -o '^[a-z]*: [^:]*:[0-9]*:' "$1" | grep -o ':[0-9]*:$' | sort -n; }
+same_as_logfilter() {
+  local name=$1 records=$2 lf_rc
+  "$LF" '' "$work/$name.in" 2>"$work/$name.lf.err" | sort >"$work/$name.expected"
+  lf_rc=${PIPESTATUS[0]}
+  [[ $lf_rc == 65 ]] || fail "test bug: logfilter '' on $name.in exits $lf_rc, not 65"
+  [[ $(wc -l <"$work/$name.expected") == "$records" ]] \
+    || fail "test bug: logfilter keeps $(wc -l <"$work/$name.expected") records of $name.in, not $records"
+  "$LS" "$work/$name.store" <"$work/$name.in" >"$work/out" 2>"$work/$name.err"
+  rc=$?
+  [[ $rc == 65 ]] || fail "logstore on $name.in: rc $rc, expected 65; stderr: $(head -c 800 "$work/$name.err")"
+  export_sorted "$work/$name.store" "$work/$name.export"
+  if ! cmp -s "$work/$name.expected" "$work/$name.export"; then
+    diff "$work/$name.expected" "$work/$name.export" | head -20 >&2
+    fail "logstore on $name.in stores other records than logfilter '' selects"
+  fi
+  [[ $(reported "$work/$name.err") == "$(reported "$work/$name.lf.err")" ]] \
+    || fail "logstore reports other lines of $name.in than logfilter: logstore $(reported "$work/$name.err" | tr '\n' ' '), logfilter $(reported "$work/$name.lf.err" | tr '\n' ' ')"
+}
+{
+  for round in $(seq 1 20); do
+    printf '{"timestamp":"2025-05-13T00:%02d:00Z","message":"good %d"}\n' "$round" "$round"
+    case $((round % 5)) in
+      0) printf '%s\n' '{"timestamp":"2025-05-13T01:00:00Z","message":"trailing"} x' ;;
+      1) printf '%s\n' '{"message":"two"} {"message":"objects"}' ;;
+      2) printf '   {"timestamp":"2025-05-13T02:%02d:00Z","message":"indented %d"}\t\n' "$round" "$round" ;;
+      3) printf '%s\n' '{"timestamp":"2025-05-13T04:00:00Z",' '"message":"split over two lines"}' ;;
+      4) printf '%s\n\n \n' '{"timestamp":"nonsense","message":"bad timestamp"}' ;;
+    esac
+  done
+} >"$work/stream.in"
+same_as_logfilter stream 24
+# Invalid UTF-8 (repaired, not rejected) and a newline inside a string fail simdjson's stage 1
+# for the whole rest of a batch, whichever line they are on.
+{
+  for round in $(seq 1 12); do
+    printf '{"timestamp":"2025-05-13T00:%02d:00Z","message":"good %d"}\n' "$round" "$round"
+    printf '{"timestamp":"2025-05-13T03:%02d:00Z","message":"bad byte \xff %d"}\n' "$round" "$round"
+    printf '%s\n' '{"timestamp":"2025-05-13T05:00:00Z","message":"newline, after' '"}'
+  done
+} >"$work/poison.in"
+same_as_logfilter poison 24
+
 check "--max-line-bytes 100 rejects a 200-byte line that fits the read buffer"
 long_good=$(printf '{"timestamp":"2025-05-13T00:00:05Z","message":"%0151d"}' 0)   # 200 bytes, valid
 [[ ${#long_good} == 200 ]] || fail "test bug: the long line has ${#long_good} bytes, not 200"

@@ -45,41 +45,144 @@ struct IngestCounters {
   uint64_t records = 0;
 };
 
-// Parses every line of `batch` into the writer. Returns a writer error (fatal).
-Status StoreBatch(const InputBatch& batch, size_t max_line_bytes, RecordParser* parser,
-                  Record* record, store::StoreWriter* writer, RejectSink* rejects,
-                  IngestCounters* counters) {
+// How often one batch may go back to the stream after a line it could not vouch for; past
+// that, the rest of the batch is parsed line by line (each restart runs stage 1 again over
+// the rest of the batch).
+constexpr int kMaxStreamRestarts = 8;
+
+// Where a batch is, as its lines are stored.
+struct BatchCursor {
+  size_t offset = 0;     // start of the next line, in the batch
+  uint64_t line_no = 0;  // its line number
+};
+
+// Stores lines from `cursor` on through RecordParser's batch mode (stage 1 once for the rest
+// of the batch), as long as each document is exactly one line, and stops at the first line
+// it cannot vouch for, which the caller then judges alone (docs/ndjson.md, "Parsing").
+// A record is stored only once the next document is seen to start on the next non-blank
+// line: that proves its line held nothing after the object. Reading a document writes its
+// strings over the previous one's, so the record is stored before the next one is read.
+Status StoreFromStream(const InputBatch& batch, size_t max_line_bytes, RecordParser* parser,
+                       Record* record, store::StoreWriter* writer, IngestCounters* counters,
+                       BatchCursor* cursor) {
+  const char* end = batch.lines.data() + batch.lines.size;
+  // Batches end with a newline (LineReader adds one to an unterminated last line).
+  auto line_end = [end](const char* p) {
+    const auto* newline = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    return newline != nullptr ? newline : end;
+  };
+  // The first JSON byte of the next non-blank line at or after p, or nullptr at the end.
+  // *blank receives the number of blank lines before it.
+  auto next_json = [end, &line_end](const char* p, uint64_t* blank) -> const char* {
+    *blank = 0;
+    for (; p < end; ++*blank) {
+      const char* newline = line_end(p);
+      if (!IsBlank(std::string_view(p, static_cast<size_t>(newline - p)))) {
+        while (*p == ' ' || *p == '\t') ++p;
+        return p;
+      }
+      p = newline + 1;
+    }
+    return nullptr;
+  };
+  // Passes the blank lines before the next line that has content.
+  auto skip_blank = [&](uint64_t blank) {
+    const char* p = batch.lines.data() + cursor->offset;
+    for (; blank > 0; --blank) {
+      p = line_end(p) + 1;
+      ++cursor->line_no;
+      ++counters->lines;
+    }
+    cursor->offset = static_cast<size_t>(p - batch.lines.data());
+  };
+  uint64_t blank = 0;
+  const char* json = next_json(batch.lines.data() + cursor->offset, &blank);
+  skip_blank(blank);
+  // The stream starts at the first JSON byte: it gives the first document's offset as 0.
+  if (json == nullptr || !parser->BeginBatch(json, static_cast<size_t>(end - json))) {
+    return Status();
+  }
+  const char* begin = json;
+  size_t offset = 0;
+  RecordParser::BatchStep step = parser->NextDocument(&offset);
+  std::string why;
+  for (;;) {
+    const char* p = batch.lines.data() + cursor->offset;
+    const char* newline = line_end(p);
+    std::string_view line(p, static_cast<size_t>(newline - p));
+    if (line.size() > max_line_bytes || step != RecordParser::BatchStep::kDocument ||
+        begin + offset != json || !parser->ReadBatchDocument(record, &why)) {
+      return Status();
+    }
+    step = parser->NextDocument(&offset);
+    json = next_json(newline + 1, &blank);
+    bool one_line = json == nullptr ? step == RecordParser::BatchStep::kEnd
+                                    : step == RecordParser::BatchStep::kDocument &&
+                                          begin + offset == json;
+    if (!one_line) return Status();
+    if (line.back() == '\r') line.remove_suffix(1);
+    LS_RETURN_IF_ERROR(writer->Add(*record, line));
+    ++counters->records;
+    ++counters->lines;
+    ++cursor->line_no;
+    cursor->offset = static_cast<size_t>(newline + 1 - batch.lines.data());
+    skip_blank(blank);
+    if (json == nullptr) return Status();
+  }
+}
+
+// Judges the line at `cursor` alone, with RecordParser::Parse, and moves past it.
+Status StoreOneLine(const InputBatch& batch, size_t max_line_bytes, RecordParser* parser,
+                    Record* record, store::StoreWriter* writer, RejectSink* rejects,
+                    IngestCounters* counters, BatchCursor* cursor) {
   const char* data = batch.lines.data();
   size_t size = batch.lines.size;
   // LineBatch keeps kParsePadding readable bytes after its lines.
   const char* readable_end = data + size + kParsePadding;
-  uint64_t line_no = batch.first_line;
-  std::string why;
-  for (size_t start = 0; start < size; ++line_no) {
-    const char* newline = static_cast<const char*>(std::memchr(data + start, '\n', size - start));
-    size_t end = newline != nullptr ? static_cast<size_t>(newline - data) : size;
-    std::string_view line(data + start, end - start);
-    start = end + 1;
-    ++counters->lines;
-    // A line that fit the read buffer can still be over the limit (as logfilter judges it,
-    // before the CR of a CRLF line is dropped).
-    if (line.size() > max_line_bytes) {
-      rejects->Reject(batch.input_name, line_no, line,
-                      fmt::format("line too long: {} bytes (limit {})", line.size(),
-                                  max_line_bytes));
-      continue;
-    }
-    // CRLF input: the CR is not part of the record, nor of a rejected line (docs/ndjson.md).
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || IsBlank(line)) continue;
-    if (!parser->Parse(line, static_cast<size_t>(readable_end - line.data()), record, &why)) {
-      rejects->Reject(batch.input_name, line_no, line, why);
-      continue;
-    }
-    LS_RETURN_IF_ERROR(writer->Add(*record, line));
-    ++counters->records;
+  size_t start = cursor->offset;
+  const char* newline = static_cast<const char*>(std::memchr(data + start, '\n', size - start));
+  size_t end = newline != nullptr ? static_cast<size_t>(newline - data) : size;
+  std::string_view line(data + start, end - start);
+  uint64_t line_no = cursor->line_no++;
+  cursor->offset = end + 1;
+  ++counters->lines;
+  // A line that fit the read buffer can still be over the limit (as logfilter judges it,
+  // before the CR of a CRLF line is dropped).
+  if (line.size() > max_line_bytes) {
+    rejects->Reject(batch.input_name, line_no, line,
+                    fmt::format("line too long: {} bytes (limit {})", line.size(),
+                                max_line_bytes));
+    return Status();
   }
-  counters->bytes += size;
+  // CRLF input: the CR is not part of the record, nor of a rejected line (docs/ndjson.md).
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty() || IsBlank(line)) return Status();
+  std::string why;
+  if (!parser->Parse(line, static_cast<size_t>(readable_end - line.data()), record, &why)) {
+    rejects->Reject(batch.input_name, line_no, line, why);
+    return Status();
+  }
+  LS_RETURN_IF_ERROR(writer->Add(*record, line));
+  ++counters->records;
+  return Status();
+}
+
+// Stores every line of `batch`: through the stream while it agrees with the lines, one line
+// at a time where it does not. Returns a writer error (fatal).
+Status StoreBatch(const InputBatch& batch, size_t max_line_bytes, RecordParser* parser,
+                  Record* record, store::StoreWriter* writer, RejectSink* rejects,
+                  IngestCounters* counters) {
+  BatchCursor cursor{0, batch.first_line};
+  for (int restarts = 0; cursor.offset < batch.lines.size; ++restarts) {
+    if (restarts <= kMaxStreamRestarts) {
+      LS_RETURN_IF_ERROR(StoreFromStream(batch, max_line_bytes, parser, record, writer,
+                                         counters, &cursor));
+      if (cursor.offset >= batch.lines.size) break;
+    }
+    LS_RETURN_IF_ERROR(StoreOneLine(batch, max_line_bytes, parser, record, writer, rejects,
+                                    counters, &cursor));
+  }
+  counters->bytes += batch.lines.size;
   return writer->Commit();
 }
 
