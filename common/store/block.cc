@@ -52,9 +52,12 @@ std::vector<std::pair<std::string, uint32_t>> CountValues(const std::vector<Valu
   codes.resize(values.size());
   std::vector<uint32_t> counts;
   for (size_t i = 0; i < values.size(); ++i) {
-    // Blocks hold few sources and levels, and runs of the same one.
-    codes[i] = i > 0 && values[i].text == values[i - 1].text ? codes[i - 1]
-                                                              : interner.Intern(values[i].text);
+    // Blocks hold few sources and levels, and runs of the same one; Add() makes equal
+    // recent texts share their bytes, so comparing addresses mostly suffices.
+    std::string_view text = values[i].text;
+    bool same_as_before = i > 0 && text.data() == values[i - 1].text.data() &&
+                          text.size() == values[i - 1].text.size();
+    codes[i] = same_as_before ? codes[i - 1] : interner.Intern(text);
     if (codes[i] == counts.size()) counts.push_back(0);
     ++counts[codes[i]];
   }
@@ -233,6 +236,16 @@ uint32_t BlockBuilder::FindOrAddShape(const Record& record) {
   return it->second;
 }
 
+std::string_view BlockBuilder::Recent(std::string_view text, RecentTexts* recent) {
+  for (std::string_view known : recent->texts) {
+    if (known == text) return known;
+  }
+  std::string_view owned = arena_.Copy(text);
+  recent->texts[recent->next] = owned;
+  recent->next = (recent->next + 1) % recent->texts.size();
+  return owned;
+}
+
 void BlockBuilder::Add(const Record& record, uint64_t raw_bytes) {
   if (timestamps_.empty()) {
     min_ns_ = max_ns_ = record.timestamp.ns;
@@ -241,8 +254,8 @@ void BlockBuilder::Add(const Record& record, uint64_t raw_bytes) {
     max_ns_ = std::max(max_ns_, record.timestamp.ns);
   }
   timestamps_.push_back(record.timestamp);
-  sources_.push_back(Value::String(arena_.Copy(record.source)));
-  levels_.push_back(Value::String(arena_.Copy(record.level)));
+  sources_.push_back(Value::String(Recent(record.source, &recent_sources_)));
+  levels_.push_back(Value::String(Recent(record.level, &recent_levels_)));
   messages_.push_back(Value::String(arena_.Copy(record.message)));
   uint32_t shape = ShapeFor(record);
   record_shape_.push_back(shape);
@@ -296,13 +309,14 @@ std::string BlockBuilder::BuildBloom() {
   for (const FieldColumn& column : columns_) {
     std::string_view last;
     bool seen = false;
+    const uint64_t key_seed = WholeValueSeed(column.key);
     for (const Value& value : column.values) {
       if (value.kind != Value::Kind::kString) continue;
       if (seen && value.text == last) continue;
       seen = true;
       last = value.text;
       // Whole values only: field:value is an exact match.
-      bloom_.Add(HashWholeValue(column.key, value.text));
+      bloom_.Add(HashWholeValueWithSeed(key_seed, value.text));
     }
   }
   return bloom_.Finish();
@@ -511,6 +525,8 @@ void BlockBuilder::Reset() {
   shapes_.clear();
   shape_index_.clear();
   shape_cache_.fill(kNoShape);
+  recent_sources_ = RecentTexts();
+  recent_levels_ = RecentTexts();
   raw_bytes_ = 0;
   min_ns_ = max_ns_ = 0;
 }

@@ -121,6 +121,13 @@ class BlockBuilder {
   struct Shape {
     std::vector<uint32_t> columns;
   };
+  // A few recently seen distinct texts of a column (sources, levels), held in arena_.
+  struct RecentTexts {
+    std::array<std::string_view, 8> texts;
+    size_t next = 0;
+  };
+  // `text` in arena_: a recent equal text's bytes if any (no copy), else a new copy.
+  std::string_view Recent(std::string_view text, RecentTexts* recent);
   uint32_t ColumnFor(std::string_view key);
   uint32_t ShapeFor(const Record& record);
   uint32_t FindOrAddShape(const Record& record);
@@ -149,6 +156,8 @@ class BlockBuilder {
   static constexpr int kShapeCacheBits = 6;
   static constexpr uint32_t kNoShape = UINT32_MAX;
   std::array<uint32_t, size_t{1} << kShapeCacheBits> shape_cache_;  // see ShapeFor()
+  RecentTexts recent_sources_;
+  RecentTexts recent_levels_;
   uint64_t raw_bytes_ = 0;
   int64_t min_ns_ = 0;
   int64_t max_ns_ = 0;

@@ -85,8 +85,14 @@ uint64_t HashKeyed(std::string_view key, uint64_t word_hash) {
 }
 
 uint64_t HashWholeValue(std::string_view key, std::string_view value) {
-  // The key's hash seeds the value's, which separates key from value as a '\0' would.
-  return HashBytes<true>(value, HashBytes<false>(key, kWholeValueSeed));
+  return HashWholeValueWithSeed(WholeValueSeed(key), value);
+}
+
+// The key's hash seeds the value's, which separates key from value as a '\0' would.
+uint64_t WholeValueSeed(std::string_view key) { return HashBytes<false>(key, kWholeValueSeed); }
+
+uint64_t HashWholeValueWithSeed(uint64_t key_seed, std::string_view value) {
+  return HashBytes<true>(value, key_seed);
 }
 
 uint64_t HashText(std::string_view text) { return HashBytes<false>(text, kTextSeed); }

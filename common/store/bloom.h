@@ -26,6 +26,10 @@ uint64_t HashKeyed(std::string_view key, uint64_t word_hash);
 // token of an exact field=value match. Distinct from HashKeyed(key, HashWord(value)) even when
 // the value is a single word.
 uint64_t HashWholeValue(std::string_view key, std::string_view value);
+// The same in two steps, for many values of one field: HashWholeValue(key, value) ==
+// HashWholeValueWithSeed(WholeValueSeed(key), value).
+uint64_t WholeValueSeed(std::string_view key);
+uint64_t HashWholeValueWithSeed(uint64_t key_seed, std::string_view value);
 
 // 64-bit hash of the bytes of `text` as they are, for in-memory tables. Not stored in any file.
 uint64_t HashText(std::string_view text);
