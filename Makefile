@@ -1,17 +1,21 @@
 # Makefile -- a thin wrapper over meson and ninja; see README.md.
-#   make            build (release-like: -O2 with debug info) into build/
-#   make test       install missing Debian packages, build with -Werror, run every test
-#   make asan-test  the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
-#   make bench      logfilter beside jq on generated data (bench/run.sh)
-#   make install PREFIX=/usr/local
+#   make             build for development (-O2 with debug info) into build/
+#   make test        install missing Debian packages, build with -Werror, run every test
+#   make asan-test   the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   make release     the binaries to install and to time: -O3, link-time optimisation, no
+#                    tests (build-release/)
+#   make bench       logfilter beside jq on generated data (bench/run.sh), release build
+#   make bench-store logstore beside ClickHouse on 10M records (bench/store.sh), release build
+#   make install PREFIX=/usr/local   installs the release build
 #   make clean
 
 PREFIX ?= /usr/local
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+RELEASE_BUILD ?= build-release
 MESON_OPTS ?=
 
-.PHONY: all deps test asan-test bench install clean
+.PHONY: all deps test asan-test release bench bench-store install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -26,6 +30,12 @@ $(ASAN_BUILD)/build.ninja: | deps
 	meson setup $(ASAN_BUILD) -Dwerror=true -Db_sanitize=address,undefined \
 	  -Db_lundef=false -Dbuildtype=debug -Doptimization=1 $(MESON_OPTS)
 
+# Inlining across files (-flto) is worth about 15% of logstore's ingest time; the
+# development build leaves it out to keep rebuilds quick.
+$(RELEASE_BUILD)/build.ninja: | deps
+	meson setup $(RELEASE_BUILD) --prefix=$(PREFIX) -Dwerror=true -Dbuildtype=release \
+	  -Db_lto=true -Dtests=false $(MESON_OPTS)
+
 test: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	meson test -C $(BUILD) --print-errorlogs --no-suite slow
@@ -35,12 +45,18 @@ asan-test: $(ASAN_BUILD)/build.ninja
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	  meson test -C $(ASAN_BUILD) --print-errorlogs --no-suite slow --timeout-multiplier 4
 
-bench: all
-	bench/run.sh $(BUILD)
+release: $(RELEASE_BUILD)/build.ninja
+	ninja -C $(RELEASE_BUILD)
 
-install: all
-	meson configure $(BUILD) --prefix=$(PREFIX)
-	meson install -C $(BUILD)
+bench: release
+	bench/run.sh $(RELEASE_BUILD)
+
+bench-store: release
+	bench/store.sh $(RELEASE_BUILD)
+
+install: release
+	meson configure $(RELEASE_BUILD) --prefix=$(PREFIX)
+	meson install -C $(RELEASE_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD)
