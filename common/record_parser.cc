@@ -466,8 +466,11 @@ bool RecordParser::ReadDocument(Document& doc, Record* record, std::string* why,
 bool RecordParser::BeginBatch(const char* data, size_t size) {
   in_batch_ = false;
   if (size == 0) return false;
-  // The whole batch is one window, so stage 1 runs once for all its lines.
-  if (parser_.iterate_many(data, size, std::max<size_t>(size, 1 << 16)).get(stream_)) return false;
+  // The whole batch is one window, so stage 1 runs once for all its lines. simdjson
+  // reallocates its buffers whenever the window size changes, so the window only grows:
+  // each batch would otherwise map (and fault in) megabytes of fresh memory.
+  batch_window_ = std::max({batch_window_, size, size_t{1} << 16});
+  if (parser_.iterate_many(data, size, batch_window_).get(stream_)) return false;
   in_batch_ = true;
   batch_started_ = false;
   return true;

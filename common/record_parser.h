@@ -97,6 +97,7 @@ class RecordParser {
   std::optional<Timestamp> arrival_;
   bool in_batch_ = false;
   bool batch_started_ = false;
+  size_t batch_window_ = 0;  // see BeginBatch()
   std::string utf8_fixed_;  // a copy of the line with invalid UTF-8 replaced, when needed
   std::string scratch_;     // canonical JSON of nested values being built
   std::string unpadded_;

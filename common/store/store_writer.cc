@@ -175,6 +175,15 @@ std::unique_ptr<BlockBuilder> StoreWriter::TakeBuilder() {
 }
 
 void StoreWriter::EncodeQueued(QueuedBlock* block, Compressor* compressor) {
+  {
+    // A buffer that held an earlier block: growing a fresh one for each block would map
+    // and fault in new memory every time.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!spare_buffers_.empty()) {
+      block->encoded.bytes.swap(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
+  }
   block->encoded.Encode(block->builder.get(), compressor);
   block->builder->Reset();
   {
@@ -435,7 +444,12 @@ Status StoreWriter::SealerBlock(Job* job) {
     }
   }
   if (encode_here) EncodeQueued(block, &compressor_);
-  return segment.writer->AddEncoded(&block->encoded);
+  Status added = segment.writer->AddEncoded(&block->encoded);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spare_buffers_.size() < 2 * kMaxQueuedBlocks) {
+    spare_buffers_.push_back(std::move(block->encoded.bytes));
+  }
+  return added;
 }
 
 Status StoreWriter::SealerSeal(const Job& job) {

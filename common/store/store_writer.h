@@ -174,6 +174,7 @@ class StoreWriter {
   std::condition_variable builders_cv_;
   std::deque<Job> jobs_;
   std::vector<std::unique_ptr<BlockBuilder>> free_builders_;
+  std::vector<std::string> spare_buffers_;  // for EncodedBlock::bytes, capacity kept
   Status sealer_status_;
   std::thread sealer_;
 
