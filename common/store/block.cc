@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -194,7 +195,13 @@ uint32_t BlockBuilder::ColumnFor(std::string_view key) {
 bool BlockBuilder::HasKeys(const Shape& shape, const Record& record) const {
   if (shape.columns.size() != record.fields.size()) return false;
   for (size_t i = 0; i < record.fields.size(); ++i) {
-    if (columns_[shape.columns[i]].key != record.fields[i].key) return false;
+    std::string_view have = columns_[shape.columns[i]].key;
+    std::string_view key = record.fields[i].key;
+    // Not operator==, which GCC leaves as a call to string_view::compare here.
+    if (have.size() != key.size() ||
+        (!key.empty() && std::memcmp(have.data(), key.data(), key.size()) != 0)) {
+      return false;
+    }
   }
   return true;
 }
