@@ -154,11 +154,12 @@ std::unique_ptr<BlockBuilder> StoreWriter::TakeBuilder() {
       return builder;
     }
     size_t queued = 0;
-    QueuedBlock* newest_waiting = nullptr;
+    // Shared, not borrowed: after a sealer failure the job is dropped while we encode.
+    std::shared_ptr<QueuedBlock> newest_waiting;
     for (const Job& job : jobs_) {
       if (job.kind != Job::Kind::kBlock) continue;
       ++queued;
-      if (job.block->state == QueuedBlock::State::kWaiting) newest_waiting = job.block.get();
+      if (job.block->state == QueuedBlock::State::kWaiting) newest_waiting = job.block;
     }
     if (queued < kMaxQueuedBlocks) return std::make_unique<BlockBuilder>();
     // The sealer is behind. Encoding the newest waiting block here frees its builder for
@@ -166,7 +167,8 @@ std::unique_ptr<BlockBuilder> StoreWriter::TakeBuilder() {
     if (queued < 2 * kMaxQueuedBlocks && newest_waiting != nullptr) {
       newest_waiting->state = QueuedBlock::State::kEncoding;
       lock.unlock();
-      EncodeQueued(newest_waiting, &ingest_compressor_);
+      EncodeQueued(newest_waiting.get(), &ingest_compressor_);
+      newest_waiting.reset();
       lock.lock();
       continue;
     }
