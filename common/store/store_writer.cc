@@ -263,7 +263,13 @@ Status StoreWriter::DispatchBlock(int64_t day, OpenBlock* block) {
   job.block = std::make_shared<QueuedBlock>();
   job.block->builder = std::move(block->builder);
   job.seqs = block->seqs;
-  LS_RETURN_IF_ERROR(Push(std::move(job)));
+  Status pushed = Push(std::move(job));
+  if (!pushed.ok()) {
+    // The sealer has failed and the block is lost with the job; the day keeps an (empty)
+    // builder so that Seal() and Close() can still walk the open blocks.
+    block->builder = std::make_unique<BlockBuilder>();
+    return pushed;
+  }
   block->builder = TakeBuilder();
   ++blocks_since_seal_;
   if (options_.sync != SyncMode::kAlways) wal_->DiscardUnflushed();  // see Add()
