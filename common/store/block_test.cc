@@ -109,17 +109,22 @@ std::vector<std::string> Materialized(const DecodedBlock& block) {
   return lines;
 }
 
+// Loads every column of `block` and checks that it holds exactly `added`, in block order.
+std::vector<std::string> LoadAndCheck(DecodedBlock* block, const std::vector<Added>& added) {
+  Status status = block->LoadAll();
+  INFO(status.ToString());
+  REQUIRE(status.ok());
+  std::vector<std::string> got = Materialized(*block);
+  CHECK(got == SortedForBlock(added));
+  return got;
+}
+
 std::vector<std::string> RoundTrip(const std::vector<std::string>& lines, uint64_t offset = 0) {
   BlockBuilder builder;
   std::vector<Added> added = AddLines(&builder, lines);
   Built built = Finish(&builder, offset);
   DecodedBlock block(&built.meta, LoaderFor(&built));
-  Status status = block.LoadAll();
-  INFO(status.ToString());
-  REQUIRE(status.ok());
-  std::vector<std::string> got = Materialized(block);
-  CHECK(got == SortedForBlock(added));
-  return got;
+  return LoadAndCheck(&block, added);
 }
 
 std::string Line(int second, std::string_view rest) {
@@ -589,11 +594,7 @@ std::vector<std::string> RoundTripHand(const std::vector<HandRecord>& records) {
   }
   Built built = Finish(&builder);
   DecodedBlock block(&built.meta, LoaderFor(&built));
-  Status status = block.LoadAll();
-  INFO(status.ToString());
-  REQUIRE(status.ok());
-  std::vector<std::string> got = Materialized(block);
-  CHECK(got == SortedForBlock(added));
+  std::vector<std::string> got = LoadAndCheck(&block, added);
   // The messages themselves, byte for byte (the canonical form escapes control bytes).
   const DecodedColumn* messages = block.column(kMessageChunk);
   REQUIRE(messages != nullptr);

@@ -140,6 +140,21 @@ std::vector<std::string> Lines(int count, int64_t day_offset = 0, int first = 0)
   return lines;
 }
 
+// Writes `segments` segments of 10 records each, all on one day and left unmerged; returns
+// the canonical records of the last one.
+std::vector<std::string> WriteSegments(const std::string& dir, int segments) {
+  WriterOptions options = TestOptions();
+  options.merge_min_segments = 1000;
+  auto writer = OpenWriter(dir, options);
+  std::vector<std::string> last;
+  for (int i = 0; i < segments; ++i) {
+    last = AddLines(writer.get(), Lines(10, 0, i * 100));
+    REQUIRE(writer->Flush().ok());
+  }
+  REQUIRE(writer->Close().ok());
+  return last;
+}
+
 struct Contents {
   std::vector<std::string> records;  // canonical, sorted
   size_t segments = 0;
@@ -703,18 +718,7 @@ void DamageChunk(const std::string& segment_path, std::string_view name) {
 
 TEST_CASE("Store: damaged segments and blocks are skipped with a warning", "[store]") {
   TempDir tmp;
-  std::vector<std::string> kept;
-  {
-    WriterOptions options = TestOptions();
-    options.merge_min_segments = 1000;
-    auto writer = OpenWriter(tmp.path(), options);
-    AddLines(writer.get(), Lines(10, 0, 0));
-    REQUIRE(writer->Flush().ok());
-    AddLines(writer.get(), Lines(10, 0, 100));
-    REQUIRE(writer->Flush().ok());
-    kept = AddLines(writer.get(), Lines(10, 0, 200));
-    REQUIRE(writer->Close().ok());
-  }
+  std::vector<std::string> kept = WriteSegments(tmp.path(), 3);
   auto partitions = ListPartitions(StoreDir(tmp.path()));
   REQUIRE(partitions.ok());
   REQUIRE(partitions->at(0).segments.size() == 3);
@@ -774,16 +778,7 @@ TEST_CASE("Store: damaged segments and blocks are skipped with a warning", "[sto
 // partition fail in MergeSegments, and the sealer kept that error for good: ingest stopped.
 TEST_CASE("Store: a segment with a damaged footer does not stop the writer", "[store]") {
   TempDir tmp;
-  std::vector<std::string> added;
-  {
-    WriterOptions options = TestOptions();
-    options.merge_min_segments = 1000;
-    auto writer = OpenWriter(tmp.path(), options);
-    AddLines(writer.get(), Lines(10, 0, 0));
-    REQUIRE(writer->Flush().ok());
-    added = AddLines(writer.get(), Lines(10, 0, 100));
-    REQUIRE(writer->Close().ok());
-  }
+  std::vector<std::string> added = WriteSegments(tmp.path(), 2);
   auto partitions = ListPartitions(StoreDir(tmp.path()));
   REQUIRE(partitions.ok());
   REQUIRE(partitions->at(0).segments.size() == 2);
