@@ -18,53 +18,12 @@
 #include "common/query/glob.h"
 #include "common/query/lexer.h"
 #include "common/query/parser.h"
+#include "common/query/program.h"
 #include "common/tokenizer.h"
 
 namespace logstream::query {
 namespace {
 
-// Where a term looks. The four top-level members are resolved once, at compile time, so
-// that evaluation never compares field names for them.
-enum class Target : uint8_t { kTimestamp, kSource, kLevel, kMessage, kField };
-
-enum class Test : uint8_t {
-  kPresent,       // field:*
-  kEquals,        // field:value (text, or numeric when both sides are numbers)
-  kGlob,          // field:db*
-  kRegex,         // field:/re/
-  kCompare,       // field:>N or field:>text
-  kWords,         // bare words, phrases and prefixes over the message
-  kLevelEquals,   // level:warning (compares the canonical name)
-  kLevelCompare,  // level:>=warn (compares the severity rank)
-  kTimeEquals,    // timestamp:2025-05-13T00:00:00Z
-  kTimeCompare,   // timestamp:>=now-1h
-};
-
-struct Predicate {
-  Test test = Test::kPresent;
-  Target target = Target::kField;
-  CompareOp op = CompareOp::kEq;
-  std::string key;        // kField: the key in Record::fields
-  bool dotted = false;    // key has a '.', so a nested lookup may follow a miss
-  std::string text;       // kEquals/kCompare operand; kLevelEquals level name
-  bool has_number = false;
-  double number = 0;
-  Level level = Level::kInfo;
-  int64_t time_ns = 0;
-  std::optional<Glob> glob;
-  std::shared_ptr<const RE2> regex;  // shared: RE2 is not copyable, and const use is thread-safe
-  std::vector<std::string> words;    // lowercased
-  bool last_is_prefix = false;
-};
-
-enum class NodeOp : uint8_t { kTrue, kAnd, kOr, kNot, kLeaf };
-
-// kAnd/kOr: children are child_ids[a, a + b); kNot: child node a; kLeaf: predicate a.
-struct Node {
-  NodeOp op = NodeOp::kTrue;
-  uint32_t a = 0;
-  uint32_t b = 0;
-};
 
 std::string ColumnMessage(std::string_view what, size_t column) {
   std::string out(what);
@@ -79,6 +38,8 @@ std::string Quote(std::string_view text) {
   out += "'";
   return out;
 }
+
+}  // namespace
 
 // A JSON-style number, written entirely as one: "500", "-1.5", "2e3", ".5". No "inf", "nan",
 // hex or leading '+', which std::from_chars alone would let through.
@@ -107,6 +68,8 @@ bool ParseNumberText(std::string_view text, double* out) {
   *out = value;
   return true;
 }
+
+namespace {
 
 bool NumberOf(const Value& value, double* out) {
   if (value.kind == Value::Kind::kNumber) {
@@ -171,6 +134,8 @@ size_t FindWord(std::string_view text, size_t from, std::string_view lower, bool
   }
 }
 
+}  // namespace
+
 // The words of a phrase, consecutively, whatever separators stand between them. Candidates
 // come from FindWord on the first word; the rest are checked with a WordIterator that starts
 // where that word ends.
@@ -191,6 +156,8 @@ bool FindPhrase(std::string_view text, const std::vector<std::string>& words, bo
   }
   return false;
 }
+
+namespace {
 
 // ---- Nested lookup (the slow path for a.b when there is no field "a.b") --------------------
 
@@ -310,6 +277,8 @@ bool LookupNested(const Record& record, std::string_view key, Value* out) {
 
 // ---- Evaluation --------------------------------------------------------------------------
 
+}  // namespace
+
 bool MatchValue(const Predicate& p, const Value& value) {
   switch (p.test) {
     case Test::kPresent:
@@ -336,35 +305,44 @@ bool MatchValue(const Predicate& p, const Value& value) {
   }
 }
 
-bool MatchLevel(const Predicate& p, const Record& record) {
+namespace {
+
+bool MatchLevel(const Predicate& p, std::string_view level, std::optional<Level> rank) {
   switch (p.test) {
     case Test::kLevelEquals:
-      return record.level == p.text;
+      return level == p.text;
     case Test::kLevelCompare:
-      return record.level_rank.has_value() && Ordered(*record.level_rank, p.level, p.op);
+      return rank.has_value() && Ordered(*rank, p.level, p.op);
     case Test::kPresent:
       return true;
     case Test::kGlob:
-      return p.glob->Matches(record.level);
+      return p.glob->Matches(level);
     case Test::kRegex:
-      return RE2::PartialMatch(record.level, *p.regex);
+      return RE2::PartialMatch(level, *p.regex);
     default:
       return false;
   }
 }
 
-bool MatchTimestamp(const Predicate& p, const Record& record) {
+}  // namespace
+
+bool MatchLevelName(const Predicate& p, std::string_view level) {
+  // A stored level is a canonical name or unknown text; only a canonical name parses.
+  return MatchLevel(p, level, p.test == Test::kLevelCompare ? ParseLevel(level) : std::nullopt);
+}
+
+bool MatchTime(const Predicate& p, const Timestamp& time) {
   switch (p.test) {
     case Test::kTimeEquals:
-      return record.timestamp.ns == p.time_ns;
+      return time.ns == p.time_ns;
     case Test::kTimeCompare:
-      return Ordered(record.timestamp.ns, p.time_ns, p.op);
+      return Ordered(time.ns, p.time_ns, p.op);
     case Test::kPresent:
       return true;
     case Test::kGlob:
     case Test::kRegex: {
       char buffer[kMaxRfc3339Bytes];
-      char* end = FormatRfc3339(record.timestamp, buffer);
+      char* end = FormatRfc3339(time, buffer);
       std::string_view text(buffer, end - buffer);
       return p.test == Test::kGlob ? p.glob->Matches(text) : RE2::PartialMatch(text, *p.regex);
     }
@@ -376,13 +354,13 @@ bool MatchTimestamp(const Predicate& p, const Record& record) {
 bool MatchPredicate(const Predicate& p, const Record& record) {
   switch (p.target) {
     case Target::kLevel:
-      return MatchLevel(p, record);
+      return MatchLevel(p, record.level, record.level_rank);
     case Target::kMessage:
       if (p.test == Test::kWords) return FindPhrase(record.message, p.words, p.last_is_prefix);
       if (p.test == Test::kPresent) return !record.message.empty();
       return MatchValue(p, Value::String(record.message));
     case Target::kTimestamp:
-      return MatchTimestamp(p, record);
+      return MatchTime(p, record.timestamp);
     case Target::kSource:
       if (p.test == Test::kPresent) return !record.source.empty();
       return MatchValue(p, Value::String(record.source));
@@ -395,6 +373,8 @@ bool MatchPredicate(const Predicate& p, const Record& record) {
   }
   return false;
 }
+
+namespace {
 
 // A rough relative cost, so that AND and OR try cheap tests first (level before regex).
 int CostOf(const Predicate& p) {
@@ -430,64 +410,6 @@ int CostOf(const Predicate& p) {
 }
 
 }  // namespace
-
-// The compiled query: a flat array of nodes over a flat array of predicates. Immutable once
-// built, so any number of threads may evaluate it at once.
-class Program {
- public:
-  bool Matches(const Record& record) const { return Eval(root_, record); }
-  bool matches_everything() const { return matches_everything_; }
-
-  FieldNeeds Needs() const {
-    FieldNeeds needs;
-    for (const Predicate& p : predicates_) {
-      switch (p.target) {
-        case Target::kTimestamp: needs.timestamp = true; break;
-        case Target::kSource: needs.source = true; break;
-        case Target::kLevel: needs.level = true; break;
-        case Target::kMessage: needs.message = true; break;
-        case Target::kField:
-          // A dotted name may be found under any of its prefixes.
-          if (p.dotted) needs.all_fields = true;
-          needs.field_keys.push_back(p.key);
-          break;
-      }
-    }
-    return needs;
-  }
-
- private:
-  friend class Compiler;
-
-  bool Eval(uint32_t index, const Record& record) const {
-    const Node& node = nodes_[index];
-    switch (node.op) {
-      case NodeOp::kTrue:
-        return true;
-      case NodeOp::kLeaf:
-        return MatchPredicate(predicates_[node.a], record);
-      case NodeOp::kNot:
-        return !Eval(node.a, record);
-      case NodeOp::kAnd:
-        for (uint32_t i = node.a; i < node.a + node.b; ++i) {
-          if (!Eval(child_ids_[i], record)) return false;
-        }
-        return true;
-      case NodeOp::kOr:
-        for (uint32_t i = node.a; i < node.a + node.b; ++i) {
-          if (Eval(child_ids_[i], record)) return true;
-        }
-        return false;
-    }
-    return false;
-  }
-
-  std::vector<Node> nodes_;
-  std::vector<uint32_t> child_ids_;
-  std::vector<Predicate> predicates_;
-  uint32_t root_ = 0;
-  bool matches_everything_ = false;
-};
 
 class Compiler {
  public:

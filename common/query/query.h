@@ -39,6 +39,9 @@ class Query {
   // can parse lines partially (RecordParser::Parse with FieldNeeds).
   FieldNeeds needs() const;
 
+  // The compiled form, for the block engine (common/engine/); see common/query/program.h.
+  const Program& program() const { return *program_; }
+
  private:
   explicit Query(std::shared_ptr<const Program> program) : program_(std::move(program)) {}
 
