@@ -19,7 +19,7 @@
 namespace logstream::store {
 namespace {
 
-constexpr uint32_t kNoValue = std::numeric_limits<uint32_t>::max();
+constexpr uint32_t kNoValue = DecodedBlock::kAbsentValue;
 // Up to this many distinct shapes, a record's shape is found by comparing keys.
 constexpr size_t kShapesSearchedInOrder = 64;
 
@@ -725,6 +725,12 @@ Status DecodedBlock::LoadAll() {
 const DecodedColumn* DecodedBlock::column(std::string_view chunk_name) const {
   auto it = columns_.find(std::string(chunk_name));
   return it == columns_.end() ? nullptr : &it->second->decoded;
+}
+
+DecodedBlock::FieldColumn DecodedBlock::field_column(std::string_view chunk_name) const {
+  auto it = columns_.find(std::string(chunk_name));
+  if (it == columns_.end()) return {};
+  return {&it->second->decoded, &it->second->index_of_row};
 }
 
 const Value* DecodedBlock::FieldValue(std::string_view key, uint32_t row) const {

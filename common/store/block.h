@@ -193,6 +193,15 @@ class DecodedBlock {
   // The value of field `key` in record `row`, or nullptr. Needs LoadShapes() and the field.
   const Value* FieldValue(std::string_view key, uint32_t row) const;
 
+  // A loaded field column ("f."+key) with, for every row, the index of the row's value in
+  // column->values, or kAbsentValue. Both null when the field is not loaded or not in the block.
+  static constexpr uint32_t kAbsentValue = UINT32_MAX;
+  struct FieldColumn {
+    const DecodedColumn* column = nullptr;
+    const std::vector<uint32_t>* index_of_row = nullptr;
+  };
+  FieldColumn field_column(std::string_view chunk_name) const;
+
   // Fills *record with row `row` (needs LoadAll()). Views stay valid while this block lives.
   void Materialize(uint32_t row, Record* record) const;
 
