@@ -1,13 +1,17 @@
 // common/cli.cc -- Diagnostics and exit handling shared by the tools.
 #include "common/cli.h"
 
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include <unistd.h>
+
+#include "common/io.h"
 
 namespace logstream::cli {
 namespace {
@@ -72,5 +76,54 @@ int Finish(int rc) {
 }
 
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+Result<uint64_t> ParseSize(std::string_view text) {
+  uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data()) {
+    return Status::InvalidArgument(fmt::format("invalid size '{}'", text));
+  }
+  std::string unit(end, text.data() + text.size());
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // "50GB", "64KiB"
+  if (unit.size() == 2 && unit[1] == 'I') unit.pop_back();
+  int shift = 0;
+  if (unit.empty() || unit == "B") {
+    shift = 0;
+  } else if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else {
+    return Status::InvalidArgument(fmt::format("invalid size unit in '{}'", text));
+  }
+  if (shift > 0 && number > (UINT64_MAX >> shift)) {
+    return Status::InvalidArgument(fmt::format("size '{}' is too large", text));
+  }
+  return number << shift;
+}
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  LS_ASSIGN_OR_RETURN(int fd, OpenForReading(path));
+  std::string text;
+  char buffer[8192];
+  Status status;
+  for (;;) {
+    Result<size_t> got = ReadSome(fd, buffer, sizeof buffer, path);
+    if (!got.ok()) {
+      status = got.status();
+      break;
+    }
+    if (*got == 0) break;
+    text.append(buffer, *got);
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return text;
+}
 
 }  // namespace logstream::cli

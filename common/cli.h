@@ -3,10 +3,13 @@
 // See man/logstream.1 "EXIT STATUS" and ../docs/architecture.md.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <fmt/core.h>
 
+#include "common/result.h"
 #include "common/status.h"
 
 namespace logstream::cli {
@@ -46,6 +49,12 @@ int ExitCodeFor(const Status& status);
 // Flushes and closes stdout; on failure prints "error writing 'standard output': ..." and
 // returns kExitIoErr, otherwise returns rc.
 int Finish(int rc);
+
+// "50G", "512M", "64KiB", "1000": bytes (K/M/G/T are powers of 1024).
+Result<uint64_t> ParseSize(std::string_view text);
+
+// The whole content of a (configuration) file; errors name the path.
+Result<std::string> ReadSmallFile(const std::string& path);
 
 // True when stderr is a terminal (progress output is shown only then).
 bool StderrIsTerminal();

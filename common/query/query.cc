@@ -627,6 +627,12 @@ Result<Query> Query::Compile(std::string_view text, const Timestamp& now) {
   return Query(std::move(program));
 }
 
+Query::Query() {
+  static const std::shared_ptr<const Program> kEverything =
+      *Compiler(Timestamp{}).Run(nullptr);
+  program_ = kEverything;
+}
+
 bool Query::Matches(const Record& record) const { return program_->Matches(record); }
 
 FieldNeeds Query::needs() const { return program_->Needs(); }

@@ -24,6 +24,9 @@ class Program;  // the compiled form; defined in common/query/query.cc
 // to Matches() need only stay live for the call.
 class Query {
  public:
+  // The empty query, which every record matches.
+  Query();
+
   // Errors are InvalidArgument with a message naming a 1-based column, e.g.
   // "unexpected ')' at column 14"; callers prefix their own context ("logfilter: query: ").
   // `now` anchors relative times such as timestamp:>=now-1h.

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
 
+#include "common/cli.h"
 #include "common/timestamp.h"
 
 namespace logstream::logstore {
@@ -147,35 +148,7 @@ Result<Command> CommandNamed(std::string_view name) {
 
 }  // namespace
 
-Result<uint64_t> ParseSize(std::string_view text) {
-  uint64_t number = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc() || end == text.data()) {
-    return Status::InvalidArgument(fmt::format("invalid size '{}'", text));
-  }
-  std::string unit(end, text.data() + text.size());
-  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // "50GB", "64KiB"
-  if (unit.size() == 2 && unit[1] == 'I') unit.pop_back();
-  int shift = 0;
-  if (unit.empty() || unit == "B") {
-    shift = 0;
-  } else if (unit == "K") {
-    shift = 10;
-  } else if (unit == "M") {
-    shift = 20;
-  } else if (unit == "G") {
-    shift = 30;
-  } else if (unit == "T") {
-    shift = 40;
-  } else {
-    return Status::InvalidArgument(fmt::format("invalid size unit in '{}'", text));
-  }
-  if (shift > 0 && number > (UINT64_MAX >> shift)) {
-    return Status::InvalidArgument(fmt::format("size '{}' is too large", text));
-  }
-  return number << shift;
-}
+Result<uint64_t> ParseSize(std::string_view text) { return cli::ParseSize(text); }
 
 Result<Options> ParseArgs(int argc, char** argv) {
   Options options;

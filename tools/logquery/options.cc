@@ -1,0 +1,284 @@
+// tools/logquery/options.cc -- getopt_long over logquery's options, and the `query:` section
+// of the YAML configuration file.
+#include "tools/logquery/options.h"
+
+#include <getopt.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/core.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/cli.h"
+
+namespace logstream::logquery {
+namespace {
+
+enum LongOnly {
+  kFrom = 256,
+  kTo,
+  kSince,
+  kSort,
+  kOrder,
+  kFields,
+  kColor,
+  kMemoryLimit,
+  kExplain,
+  kHelp,
+  kVersion,
+};
+
+const struct option kLongOptions[] = {
+    {"store", required_argument, nullptr, 's'},
+    {"config", required_argument, nullptr, 'c'},
+    {"from", required_argument, nullptr, kFrom},
+    {"to", required_argument, nullptr, kTo},
+    {"since", required_argument, nullptr, kSince},
+    {"limit", required_argument, nullptr, 'n'},
+    {"sort", required_argument, nullptr, kSort},
+    {"order", required_argument, nullptr, kOrder},
+    {"output", required_argument, nullptr, 'o'},
+    {"fields", required_argument, nullptr, kFields},
+    {"color", required_argument, nullptr, kColor},
+    {"colour", required_argument, nullptr, kColor},
+    {"jobs", required_argument, nullptr, 'j'},
+    {"memory-limit", required_argument, nullptr, kMemoryLimit},
+    {"explain", no_argument, nullptr, kExplain},
+    {"help", no_argument, nullptr, kHelp},
+    {"version", no_argument, nullptr, kVersion},
+    {nullptr, 0, nullptr, 0},
+};
+
+Status BadValue(std::string_view option, std::string_view value, std::string_view expected) {
+  return Status::InvalidArgument(
+      fmt::format("invalid argument '{}' for '--{}': {}", value, option, expected));
+}
+
+Result<uint64_t> ParseNumber(std::string_view text, std::string_view option, uint64_t min,
+                             uint64_t max) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return BadValue(option, text, fmt::format("expected a whole number from {} to {}", min, max));
+  }
+  return value;
+}
+
+std::string_view LongName(int code) {
+  for (const struct option& known : kLongOptions) {
+    if (known.name != nullptr && known.val == code) return known.name;
+  }
+  return "?";
+}
+
+// Applies one option by its long name; shared by the command line and the config file.
+Status SetOption(std::string_view name, std::string_view value, Options* options) {
+  if (name == "store") {
+    if (value.empty()) return BadValue(name, value, "expected a directory");
+    options->store = value;
+  } else if (name == "config") {
+    options->config_file = value;
+  } else if (name == "from" || name == "since") {
+    options->from = value;
+  } else if (name == "to") {
+    options->to = value;
+  } else if (name == "limit") {
+    LS_ASSIGN_OR_RETURN(options->limit, ParseNumber(value, name, 0, UINT64_MAX));
+    options->limit_given = true;
+  } else if (name == "sort") {
+    if (value.empty()) return BadValue(name, value, "expected timestamp, source, level or a field");
+    options->sort = value;
+  } else if (name == "order") {
+    if (value != "asc" && value != "desc") return BadValue(name, value, "expected asc or desc");
+    options->descending = value == "desc";
+    options->order_given = true;
+  } else if (name == "output") {
+    static const std::pair<std::string_view, OutputFormat> kFormats[] = {
+        {"ndjson", OutputFormat::kNdjson}, {"json", OutputFormat::kNdjson},
+        {"text", OutputFormat::kText},     {"logfmt", OutputFormat::kLogfmt},
+        {"csv", OutputFormat::kCsv},       {"tsv", OutputFormat::kTsv},
+        {"table", OutputFormat::kTable},
+    };
+    auto it = std::find_if(std::begin(kFormats), std::end(kFormats),
+                           [&](const auto& entry) { return entry.first == value; });
+    if (it == std::end(kFormats)) {
+      return BadValue(name, value, "expected ndjson, text, logfmt, csv, tsv or table");
+    }
+    options->output = it->second;
+  } else if (name == "fields") {
+    options->fields.clear();
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t comma = value.find(',', start);
+      if (comma == std::string_view::npos) comma = value.size();
+      std::string_view field = value.substr(start, comma - start);
+      if (field.empty()) return BadValue(name, value, "expected names separated by commas");
+      options->fields.emplace_back(field);
+      start = comma + 1;
+    }
+  } else if (name == "color" || name == "colour") {
+    if (value == "auto") {
+      options->color = ColorMode::kAuto;
+    } else if (value == "always") {
+      options->color = ColorMode::kAlways;
+    } else if (value == "never") {
+      options->color = ColorMode::kNever;
+    } else {
+      return BadValue(name, value, "expected auto, always or never");
+    }
+  } else if (name == "jobs") {
+    LS_ASSIGN_OR_RETURN(uint64_t jobs, ParseNumber(value, name, 1, 256));
+    options->jobs = static_cast<unsigned>(jobs);
+  } else if (name == "memory-limit") {
+    Result<uint64_t> size = cli::ParseSize(value);
+    if (!size.ok() || *size < (1u << 20)) {
+      return BadValue(name, value, "expected a size of at least 1M, such as 512M or 2G");
+    }
+    options->memory_limit = *size;
+  } else {
+    return Status::Internal(fmt::format("unhandled option '{}'", name));
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<Options> ParseArgs(int argc, char** argv) {
+  Options options;
+  optind = 0;
+  opterr = 0;
+  for (;;) {
+    int long_index = -1;
+    int c = getopt_long(argc, argv, "s:c:n:o:j:hV", kLongOptions, &long_index);
+    if (c == -1) break;
+    switch (c) {
+      case kExplain: options.explain = true; break;
+      case 'h':
+      case kHelp: options.help = true; return options;
+      case 'V':
+      case kVersion: options.version = true; return options;
+      case '?':
+      case ':': {
+        // getopt_long reports a known option used wrongly through optopt = its code.
+        for (const struct option& known : kLongOptions) {
+          if (known.name == nullptr || optopt != known.val || optopt == 0) continue;
+          if (known.has_arg == no_argument) {
+            return Status::InvalidArgument(
+                fmt::format("option '--{}' doesn't allow an argument", known.name));
+          }
+          if (optopt < 256 && argv[optind - 1][1] != '-') {
+            return Status::InvalidArgument(
+                fmt::format("option '-{}' requires an argument", static_cast<char>(optopt)));
+          }
+          return Status::InvalidArgument(
+              fmt::format("option '--{}' requires an argument", known.name));
+        }
+        std::string name = optopt != 0 ? fmt::format("-{}", static_cast<char>(optopt))
+                                       : std::string(argv[optind - 1]);
+        return Status::InvalidArgument(fmt::format("unrecognized option '{}'", name));
+      }
+      default: {
+        std::string_view name = long_index >= 0 ? kLongOptions[long_index].name : LongName(c);
+        LS_RETURN_IF_ERROR(SetOption(name, optarg, &options));
+        options.given.emplace_back(name);
+        break;
+      }
+    }
+  }
+  std::vector<std::string_view> operands(argv + optind, argv + argc);
+  if (operands.empty()) {
+    return Status::InvalidArgument("missing query (use '' to select every record)");
+  }
+  if (operands.size() > 1) {
+    return Status::InvalidArgument(fmt::format(
+        "unexpected operand '{}' (quote the whole query: logquery 'a b')", operands[1]));
+  }
+  options.query = operands[0];
+  return options;
+}
+
+Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* options) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+    return Status::InvalidArgument(fmt::format("{}:{}: invalid YAML: {}", name, line, e.msg));
+  }
+  if (!root || root.IsNull()) return Status();
+  if (!root.IsMap()) return Status::InvalidArgument(fmt::format("{}:1: expected a mapping", name));
+  YAML::Node section = root["query"];
+  if (!section || section.IsNull()) return Status();
+  auto line_of = [](const YAML::Node& node) { return node.Mark().line + 1; };
+  if (!section.IsMap()) {
+    return Status::InvalidArgument(
+        fmt::format("{}:{}: 'query' must be a mapping", name, line_of(section)));
+  }
+  static constexpr std::string_view kKeys[] = {"store", "jobs", "memory_limit"};
+  try {
+    for (const auto& entry : section) {
+      std::string key = entry.first.as<std::string>();
+      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+        return Status::InvalidArgument(
+            fmt::format("{}:{}: unknown key 'query.{}'", name, line_of(entry.first), key));
+      }
+      std::string option = key;
+      std::replace(option.begin(), option.end(), '_', '-');
+      if (std::find(options->given.begin(), options->given.end(), option) !=
+          options->given.end()) {
+        continue;  // the command line wins
+      }
+      if (!entry.second.IsScalar()) {
+        return Status::InvalidArgument(fmt::format("{}:{}: 'query.{}' must be a single value",
+                                                   name, line_of(entry.second), key));
+      }
+      Status status = SetOption(option, entry.second.as<std::string>(), options);
+      if (!status.ok()) {
+        return Status::InvalidArgument(
+            fmt::format("{}:{}: {}", name, line_of(entry.second), status.message()));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? line_of(section) : e.mark.line + 1;
+    return Status::InvalidArgument(fmt::format("{}:{}: {}", name, line, e.msg));
+  }
+  return Status();
+}
+
+const char* HelpText() {
+  return R"(Usage: logquery [OPTION]... QUERY
+Search and analyse a LogStream store. QUERY is the query language of
+logquery(1), optionally followed by one analysis: '| count [by F,...]',
+'| histogram 1h [by F]', '| top [N] F', '| uniq F' or '| stats FN(F)... [by F]'.
+'' selects every record.
+
+  -s, --store=DIR        the store (default $LOGSTREAM_STORE, or query.store in
+                         the --config file)
+  -c, --config=FILE      YAML configuration; logquery reads its query: section
+      --from=TIME        records at or after TIME: RFC 3339, a date, epoch
+                         seconds, now-2h, or a duration meaning that long ago
+      --since=TIME       the same as --from (--since 15m)
+      --to=TIME          records before TIME
+  -n, --limit=N          at most N records (0: no limit; default: no limit, or
+                         the newest 100 when standard output is a terminal)
+      --sort=KEY         timestamp (default), source, level, message or a field
+      --order=asc|desc   the sort order (default asc)
+  -o, --output=FORMAT    records: ndjson, text, logfmt, csv or tsv; analyses:
+                         table, ndjson, csv or tsv (default: text or table on a
+                         terminal, ndjson otherwise)
+      --fields=A,B,...   the keys to print, in this order
+      --color=WHEN       auto (default), always or never
+  -j, --jobs=N           worker threads (default: the number of CPUs)
+      --memory-limit=SIZE  most a sort or an analysis may hold (default 1G)
+      --explain          print on standard error what was read and pruned
+  -h, --help             display this help and exit
+  -V, --version          output version information and exit
+
+Exit status: 0 if something matched, 1 if nothing did, 64 usage or query error,
+65 a damaged block was skipped, 66 no such store, 70 internal error or memory
+limit reached, 74 I/O error, 78 bad configuration. See logquery(1).
+)";
+}
+
+}  // namespace logstream::logquery
