@@ -389,10 +389,15 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
     }
     return Status();
   }
-  out->values.resize(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) out->values[i] = MakeValue(kind, texts[i]);
   out->dictionary.reserve(dictionary.size());
   for (std::string_view text : dictionary) out->dictionary.push_back(MakeValue(kind, text));
+  out->values.resize(texts.size());
+  if (out->codes.size() == texts.size() && !out->dictionary.empty()) {
+    // Each distinct value was made once above (a number parsed once, not once per row).
+    for (size_t i = 0; i < texts.size(); ++i) out->values[i] = out->dictionary[out->codes[i]];
+  } else {
+    for (size_t i = 0; i < texts.size(); ++i) out->values[i] = MakeValue(kind, texts[i]);
+  }
   return Status();
 }
 
