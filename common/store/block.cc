@@ -648,6 +648,7 @@ Status DecodedBlock::ResolveMessageRefs(LoadedColumn* messages) {
   if (!any) return Status();
   LS_RETURN_IF_ERROR(LoadShapes());
   std::string& text = messages->decoded.text_storage;
+  std::vector<std::vector<LoadedColumn*>> columns_of_shape(shape_keys_.size());
   std::vector<std::pair<size_t, size_t>> spans(values.size(), {0, std::string_view::npos});
   std::string name;
   for (uint32_t row = 0; row < values.size(); ++row) {
@@ -656,7 +657,11 @@ Status DecodedBlock::ResolveMessageRefs(LoadedColumn* messages) {
     size_t start = text.size();
     for (size_t k = 0; k < encoded.size(); ++k) {
       if (encoded[k] != kMessageRefMarker) {
-        text.push_back(encoded[k]);
+        // The literal run up to the next reference, in one append.
+        size_t marker = encoded.find(kMessageRefMarker, k);
+        if (marker == std::string_view::npos) marker = encoded.size();
+        text.append(encoded.data() + k, marker - k);
+        k = marker - 1;
         continue;
       }
       if (++k == encoded.size()) return Status::Corruption("message ends inside a reference");
@@ -665,12 +670,19 @@ Status DecodedBlock::ResolveMessageRefs(LoadedColumn* messages) {
         continue;
       }
       auto field = static_cast<unsigned char>(encoded[k]);
-      const std::vector<std::string_view>& keys = shape_keys_[row_shape_[row]];
+      const uint32_t shape = row_shape_[row];
+      const std::vector<std::string_view>& keys = shape_keys_[shape];
       if (field >= keys.size()) return Status::Corruption("message refers to a missing field");
-      name.assign(kFieldChunkPrefix);
-      name.append(keys[field]);
-      LoadedColumn* column = nullptr;
-      LS_RETURN_IF_ERROR(Load(name, &column));
+      // Columns by shape and field position: a lookup by name for every reference would
+      // cost more than copying the text.
+      std::vector<LoadedColumn*>& known = columns_of_shape[shape];
+      if (known.empty()) known.assign(keys.size(), nullptr);
+      if (known[field] == nullptr) {
+        name.assign(kFieldChunkPrefix);
+        name.append(keys[field]);
+        LS_RETURN_IF_ERROR(Load(name, &known[field]));
+      }
+      LoadedColumn* column = known[field];
       if (column == nullptr || column->index_of_row[row] == kNoValue) {
         return Status::Corruption("message refers to a missing field");
       }
