@@ -89,10 +89,11 @@ class ColumnReader {
   char buffer_[kMaxRfc3339Bytes];
 };
 
-// Group keys: each part is a kind byte (0 for a missing value), then for a value a 4-byte
+// Group keys: each part is a kind byte (0 for a missing or null value), then for a value a 4-byte
 // length and the text. A histogram key starts with the bucket's 8 bytes.
 void AppendPart(const Value* value, std::string* key) {
-  if (value == nullptr) {
+  // A missing value and JSON null print alike, so they group alike.
+  if (value == nullptr || value->kind == Value::Kind::kNull) {
     key->push_back('\0');
     return;
   }
@@ -466,6 +467,11 @@ Table Analyzer::Finish() const {
     }
     case Analysis::Kind::kStats:
       for (const StatFunction& fn : analysis_.stats) table.columns.push_back(fn.name);
+      if (group_by_.empty() && rows.empty()) {
+        // Like `| count`, stats over no records is a row: count() 0, the others null.
+        static const Group kNone;
+        rows.push_back(Row{0, {}, &kNone});
+      }
       std::sort(rows.begin(), rows.end(),
                 [](const Row& x, const Row& y) { return CellsLess(x.keys, y.keys); });
       for (const Row& row : rows) {

@@ -81,16 +81,13 @@ Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
     }
   };
   if (pruner_.uses_bloom()) {
+    // A filter that fails its checksum can only say "maybe": the block is read.
     Result<store::BlockFilter> filter = store::BlockFilter::Load(reader, planned.index);
-    if (!filter.ok()) {
-      report(filter.status());
-      return Status();
-    }
     counters_.chunks_read.fetch_add(1, std::memory_order_relaxed);
     if (const store::ChunkRef* bloom = meta.FindChunk(store::kBloomChunk)) {
       counters_.bytes_read.fetch_add(bloom->size, std::memory_order_relaxed);
     }
-    if (!pruner_.CheckBloom(meta, *filter)) {
+    if (filter.ok() && !pruner_.CheckBloom(meta, *filter)) {
       counters_.pruned_bloom.fetch_add(1, std::memory_order_relaxed);
       return Status();
     }

@@ -116,6 +116,8 @@ Status RenderByTime(const RecordSearch& search, store::DecodedBlock* block, cons
 
 bool Before(const RecordSearch& search, const OwnedKey& kx, int64_t nx, const OwnedKey& ky,
             int64_t ny) {
+  // Records without the key come last whichever the order.
+  if ((kx.rank == 2) != (ky.rank == 2)) return ky.rank == 2;
   int c = CompareKeys(kx, ky);
   if (c == 0) c = nx < ny ? -1 : (nx > ny ? 1 : 0);
   return search.order == Order::kAscending ? c < 0 : c > 0;

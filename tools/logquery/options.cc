@@ -16,7 +16,9 @@ namespace logstream::logquery {
 namespace {
 
 enum LongOnly {
-  kFrom = 256,
+  kConfig = 256,
+  kFrom,
+  kUntil,
   kTo,
   kSince,
   kSort,
@@ -31,9 +33,11 @@ enum LongOnly {
 
 const struct option kLongOptions[] = {
     {"store", required_argument, nullptr, 's'},
-    {"config", required_argument, nullptr, 'c'},
+    {"config", required_argument, nullptr, kConfig},
     {"from", required_argument, nullptr, kFrom},
     {"to", required_argument, nullptr, kTo},
+    {"until", required_argument, nullptr, kUntil},
+    {"query", required_argument, nullptr, 'e'},
     {"since", required_argument, nullptr, kSince},
     {"limit", required_argument, nullptr, 'n'},
     {"sort", required_argument, nullptr, kSort},
@@ -81,7 +85,10 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     options->config_file = value;
   } else if (name == "from" || name == "since") {
     options->from = value;
-  } else if (name == "to") {
+  } else if (name == "query") {
+    options->query = value;
+    options->query_given = true;
+  } else if (name == "to" || name == "until") {
     options->to = value;
   } else if (name == "limit") {
     LS_ASSIGN_OR_RETURN(options->limit, ParseNumber(value, name, 0, UINT64_MAX));
@@ -150,7 +157,7 @@ Result<Options> ParseArgs(int argc, char** argv) {
   opterr = 0;
   for (;;) {
     int long_index = -1;
-    int c = getopt_long(argc, argv, "s:c:n:o:j:hV", kLongOptions, &long_index);
+    int c = getopt_long(argc, argv, "s:e:n:o:j:hV", kLongOptions, &long_index);
     if (c == -1) break;
     switch (c) {
       case kExplain: options.explain = true; break;
@@ -187,6 +194,13 @@ Result<Options> ParseArgs(int argc, char** argv) {
     }
   }
   std::vector<std::string_view> operands(argv + optind, argv + argc);
+  if (options.query_given) {
+    if (!operands.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("unexpected operand '{}': the query was given with -e", operands[0]));
+    }
+    return options;
+  }
   if (operands.empty()) {
     return Status::InvalidArgument("missing query (use '' to select every record)");
   }
@@ -249,17 +263,18 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
 const char* HelpText() {
   return R"(Usage: logquery [OPTION]... QUERY
 Search and analyse a LogStream store. QUERY is the query language of
-logquery(1), optionally followed by one analysis: '| count [by F,...]',
+logstream-query(7), optionally followed by one analysis: '| count [by F,...]',
 '| histogram 1h [by F]', '| top [N] F', '| uniq F' or '| stats FN(F)... [by F]'.
 '' selects every record.
 
   -s, --store=DIR        the store (default $LOGSTREAM_STORE, or query.store in
                          the --config file)
-  -c, --config=FILE      YAML configuration; logquery reads its query: section
+  -e, --query=QUERY      the query, when it is not given as the operand
+      --config=FILE      YAML configuration; logquery reads its query: section
       --from=TIME        records at or after TIME: RFC 3339, a date, epoch
                          seconds, now-2h, or a duration meaning that long ago
       --since=TIME       the same as --from (--since 15m)
-      --to=TIME          records before TIME
+      --to=TIME          records before TIME (also --until)
   -n, --limit=N          at most N records (0: no limit; default: no limit, or
                          the newest 100 when standard output is a terminal)
       --sort=KEY         timestamp (default), source, level, message or a field

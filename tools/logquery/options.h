@@ -16,11 +16,12 @@ enum class OutputFormat { kAuto, kNdjson, kText, kLogfmt, kCsv, kTsv, kTable };
 enum class ColorMode { kAuto, kAlways, kNever };
 
 struct Options {
-  std::string query;                 // the operand: query text, optionally "| analysis"
+  std::string query;                 // the operand or -e: query text, optionally "| analysis"
+  bool query_given = false;          // -e/--query
   std::string store;                 // --store DIR, else $LOGSTREAM_STORE, else config
   std::string config_file;           // --config FILE.yaml
   std::string from;                  // --from / --since TIME
-  std::string to;                    // --to TIME
+  std::string to;                    // --to/--until TIME
   bool limit_given = false;
   uint64_t limit = 0;                // --limit N (0: none)
   std::string sort = "timestamp";    // --sort KEY

@@ -171,7 +171,8 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
     const bool page = stdout_is_terminal && !options.limit_given && !options.order_given &&
                       search.sort.kind == engine::SortKey::Kind::kTimestamp;
     if (page) {
-      search.limit = kTerminalPage;
+      // One more than a page tells whether there were more.
+      search.limit = kTerminalPage + 1;
       search.order = engine::Order::kDescending;
     }
     out.Append(RecordHeader(style));
@@ -196,8 +197,10 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
           return out.status().ok();
         },
         &stats);
+    const bool more = page_rows.size() > kTerminalPage;
+    if (more) page_rows.pop_back();  // the oldest
     for (auto it = page_rows.rbegin(); it != page_rows.rend(); ++it) out.Append(*it);
-    if (page && stats.stopped_early) {
+    if (more) {
       cli::Error("showing the newest {} matches; use --limit N (0 for all) to see more",
                  kTerminalPage);
     }
