@@ -39,7 +39,8 @@ class ColumnReader {
         chunk.append(ref.key);
         break;
     }
-    LS_RETURN_IF_ERROR(block->LoadColumn(chunk));
+    LS_RETURN_IF_ERROR(ref.kind == FieldRef::Kind::kMessage ? block->LoadColumn(chunk)
+                                                            : block->LoadCodes(chunk));
     if (ref.kind == FieldRef::Kind::kField) {
       DecodedBlock::FieldColumn field = block->field_column(chunk);
       column_ = field.column;  // null: no record of the block has the field
@@ -61,13 +62,13 @@ class ColumnReader {
     }
     uint32_t index = ValueIndex(row);
     if (index == DecodedBlock::kAbsentValue) return false;
-    *out = column_->values[index];
+    // A dictionary column may come without values (LoadCodes).
+    *out = coded() ? column_->dictionary[column_->codes[index]] : column_->values[index];
     return true;
   }
 
   bool coded() const {
-    return column_ != nullptr && !column_->dictionary.empty() &&
-           column_->codes.size() == column_->values.size();
+    return column_ != nullptr && !column_->dictionary.empty() && !column_->codes.empty();
   }
   // coded() only: the row's dictionary code, or kAbsentValue.
   uint32_t Code(uint32_t row) const {

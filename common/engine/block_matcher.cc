@@ -24,7 +24,8 @@ template <typename ValueOf, typename Test>
 void FilterRows(const DecodedColumn& column, const Rows& in, ValueOf value_index, Test test,
                 Rows* out) {
   out->clear();
-  const bool by_code = !column.dictionary.empty() && column.codes.size() == column.values.size();
+  // A dictionary column may come without values (DecodedBlock::LoadCodes).
+  const bool by_code = !column.dictionary.empty() && !column.codes.empty();
   if (by_code) {
     std::vector<int8_t> verdict(column.dictionary.size(), -1);
     for (uint32_t row : in) {
@@ -43,7 +44,9 @@ void FilterRows(const DecodedColumn& column, const Rows& in, ValueOf value_index
 }
 
 Status NeedColumn(DecodedBlock* block, std::string_view name, const DecodedColumn** column) {
-  LS_RETURN_IF_ERROR(block->LoadColumn(name));
+  // The message's values are always decoded (its references need them); source and level
+  // are filtered by code when they are dictionaries.
+  LS_RETURN_IF_ERROR(name == store::kMessageChunk ? block->LoadColumn(name) : block->LoadCodes(name));
   *column = block->column(name);
   if (*column == nullptr) return Status::Corruption(fmt::format("block has no '{}' chunk", name));
   return Status();
@@ -166,7 +169,7 @@ Status BlockMatcher::Leaf(uint32_t index, DecodedBlock* block, const Rows& in, R
     }
     return Status();
   }
-  LS_RETURN_IF_ERROR(block->LoadColumn(field_chunks_[index]));
+  LS_RETURN_IF_ERROR(block->LoadCodes(field_chunks_[index]));
   DecodedBlock::FieldColumn field = block->field_column(field_chunks_[index]);
   if (field.column == nullptr) return Status();  // no record of the block has the field
   const std::vector<uint32_t>& index_of_row = *field.index_of_row;

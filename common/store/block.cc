@@ -596,9 +596,17 @@ Status DecodedBlock::LoadShapes() {
   return Status();
 }
 
-Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out) {
+Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out, bool want_values) {
   auto it = columns_.find(std::string(chunk_name));
   if (it != columns_.end()) {
+    DecodedColumn& decoded = it->second->decoded;
+    if (want_values && decoded.values.empty() && !decoded.codes.empty()) {
+      // Loaded by LoadCodes: the values are the dictionary's, by code.
+      decoded.values.resize(decoded.codes.size());
+      for (size_t i = 0; i < decoded.codes.size(); ++i) {
+        decoded.values[i] = decoded.dictionary[decoded.codes[i]];
+      }
+    }
     *out = it->second.get();
     return Status();
   }
@@ -609,7 +617,11 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out) {
   }
   auto column = std::make_unique<LoadedColumn>();
   LS_RETURN_IF_ERROR(loader_(*chunk, &column->raw));
-  LS_RETURN_IF_ERROR(DecodeValueColumn(column->raw, &column->decoded));
+  // The message chunk's references need its values: it is always decoded in full.
+  const bool values = want_values || chunk_name == kMessageChunk;
+  LS_RETURN_IF_ERROR(DecodeValueColumn(column->raw, &column->decoded, values));
+  const DecodedColumn& decoded = column->decoded;
+  const size_t decoded_count = decoded.values.empty() ? decoded.codes.size() : decoded.values.size();
   bool is_field = chunk_name.substr(0, kFieldChunkPrefix.size()) == kFieldChunkPrefix;
   if (is_field) {
     LS_RETURN_IF_ERROR(LoadShapes());
@@ -625,10 +637,10 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out) {
     for (uint32_t row = 0; row < meta_->records; ++row) {
       if (shape_has[row_shape_[row]]) column->index_of_row[row] = next++;
     }
-    if (next != column->decoded.values.size()) {
+    if (next != decoded_count) {
       return Status::Corruption(fmt::format("field chunk '{}' has the wrong value count", key));
     }
-  } else if (column->decoded.values.size() != meta_->records) {
+  } else if (decoded_count != meta_->records) {
     return Status::Corruption(
         fmt::format("chunk '{}' has the wrong record count", chunk_name));
   } else if (chunk_name == kMessageChunk) {
@@ -704,6 +716,11 @@ Status DecodedBlock::ResolveMessageRefs(LoadedColumn* messages) {
 Status DecodedBlock::LoadColumn(std::string_view chunk_name) {
   LoadedColumn* column = nullptr;
   return Load(chunk_name, &column);
+}
+
+Status DecodedBlock::LoadCodes(std::string_view chunk_name) {
+  LoadedColumn* column = nullptr;
+  return Load(chunk_name, &column, /*want_values=*/false);
 }
 
 Status DecodedBlock::LoadAll() {

@@ -183,6 +183,9 @@ class DecodedBlock {
   // Each Load* is idempotent and decodes only that column.
   Status LoadTimestamps();
   Status LoadColumn(std::string_view chunk_name);  // source, level, message or "f."+key
+  // Like LoadColumn, but a dictionary column gets only its dictionary and codes (its values
+  // stay empty until a LoadColumn or LoadAll asks for them): enough to filter or group.
+  Status LoadCodes(std::string_view chunk_name);
   Status LoadShapes();
   Status LoadAll();  // everything a full record needs
 
@@ -211,7 +214,7 @@ class DecodedBlock {
     DecodedColumn decoded;
     std::vector<uint32_t> index_of_row;  // fields: row -> value index, or UINT32_MAX
   };
-  Status Load(std::string_view chunk_name, LoadedColumn** out);
+  Status Load(std::string_view chunk_name, LoadedColumn** out, bool want_values = true);
   // Puts back the field values that the message chunk stores as references.
   Status ResolveMessageRefs(LoadedColumn* messages);
 

@@ -106,7 +106,8 @@ Status Malformed(std::string_view what) {
 // receives the stored kind. `dictionary`/`codes` are filled for kDict and kConst.
 Status DecodeTexts(Decoder* in, ColumnRepr* repr, Kind* kind,
                    std::vector<std::string_view>* texts,
-                   std::vector<std::string_view>* dictionary, std::vector<uint32_t>* codes) {
+                   std::vector<std::string_view>* dictionary, std::vector<uint32_t>* codes,
+                   bool want_texts = true) {
   uint8_t repr_byte = 0;
   uint64_t count = 0;
   uint8_t kind_byte = 0;
@@ -125,7 +126,7 @@ Status DecodeTexts(Decoder* in, ColumnRepr* repr, Kind* kind,
       std::string_view text;
       if (!in->GetLengthPrefixed(&text)) return Malformed("constant");
       if (count > (uint64_t{1} << 24)) return Malformed("constant count");
-      texts->assign(count, text);
+      if (want_texts) texts->assign(count, text);
       dictionary->assign(1, text);
       codes->assign(count, 0);
       return Status();
@@ -146,7 +147,6 @@ Status DecodeTexts(Decoder* in, ColumnRepr* repr, Kind* kind,
         return Malformed("codes");
       }
       codes->resize(count);
-      texts->resize(count);
       const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
       for (uint64_t i = 0; i < count; ++i) {
         uint32_t code = 0;
@@ -154,7 +154,10 @@ Status DecodeTexts(Decoder* in, ColumnRepr* repr, Kind* kind,
         p += width;
         if (code >= distinct) return Malformed("code out of range");
         (*codes)[i] = code;
-        (*texts)[i] = (*dictionary)[code];
+      }
+      if (want_texts) {
+        texts->resize(count);
+        for (uint64_t i = 0; i < count; ++i) (*texts)[i] = (*dictionary)[(*codes)[i]];
       }
       return Status();
     }
@@ -304,7 +307,7 @@ void EncodeValueColumn(const std::vector<Value>& values, const std::vector<uint3
   EncodeTexts(texts, Kind::kString, out);
 }
 
-Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
+Status DecodeValueColumn(std::string_view data, DecodedColumn* out, bool want_values) {
   out->values.clear();
   out->dictionary.clear();
   out->codes.clear();
@@ -337,24 +340,36 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
     // Print the numbers into one buffer first (it must not move once values view into it).
     std::vector<uint32_t> ends(count);
     out->text_storage.reserve(count * 8);
+    // An integer is exact as a double up to 2^53, and so is a decimal's mantissa over a
+    // power of ten up to 10^22: one division rounds as parsing the text would. Other
+    // values are parsed from their text.
+    static constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                              1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                              1e14, 1e15, 1e16, 1e17, 1e18};
+    constexpr int64_t kExactDouble = int64_t{1} << 53;
+    std::vector<double> numbers(count);
     char buffer[64];
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t zigzag = 0;
       if (!in.GetVarint64(&zigzag)) return Malformed("number value");
       int64_t v = UnZigZag(zigzag);
       size_t printed = repr == ColumnRepr::kInt
-                           ? fmt::format_to_n(buffer, sizeof buffer, "{}", v).size
+                           ? static_cast<size_t>(std::to_chars(buffer, buffer + sizeof buffer, v).ptr - buffer)
                            : PrintDecimal(v, scales[i], buffer);
       out->text_storage.append(buffer, printed);
       ends[i] = static_cast<uint32_t>(out->text_storage.size());
+      if (v > -kExactDouble && v < kExactDouble) {
+        numbers[i] = repr == ColumnRepr::kInt ? static_cast<double>(v)
+                                              : static_cast<double>(v) / kPowersOfTen[scales[i]];
+      } else {
+        std::from_chars(buffer, buffer + printed, numbers[i]);
+      }
     }
     out->values.resize(count);
     uint32_t begin = 0;
     for (uint64_t i = 0; i < count; ++i) {
       std::string_view text(out->text_storage.data() + begin, ends[i] - begin);
-      double number = 0;
-      std::from_chars(text.data(), text.data() + text.size(), number);
-      out->values[i] = Value::Number(text, number);
+      out->values[i] = Value::Number(text, numbers[i]);
       begin = ends[i];
     }
     return in.empty() ? Status() : Malformed("trailing bytes");
@@ -378,7 +393,9 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
   Kind kind = Kind::kString;
   std::vector<std::string_view> texts;
   std::vector<std::string_view> dictionary;
-  LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, &texts, &dictionary, &out->codes));
+  const bool coded = repr == ColumnRepr::kDict || repr == ColumnRepr::kConst;
+  LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, &texts, &dictionary, &out->codes,
+                                 want_values || !coded));
   if (!in.empty()) return Malformed("trailing bytes");
   if (repr == ColumnRepr::kMixed) {
     if (kinds.size() != texts.size()) return Malformed("mixed count");
@@ -391,6 +408,7 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out) {
   }
   out->dictionary.reserve(dictionary.size());
   for (std::string_view text : dictionary) out->dictionary.push_back(MakeValue(kind, text));
+  if (!want_values && coded) return Status();  // values are dictionary[codes[i]]
   out->values.resize(texts.size());
   if (out->codes.size() == texts.size() && !out->dictionary.empty()) {
     // Each distinct value was made once above (a number parsed once, not once per row).

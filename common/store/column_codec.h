@@ -37,7 +37,7 @@ void EncodeValueColumn(const std::vector<Value>& values, const std::vector<uint3
 // alive) or into `text_storage` (numbers printed back from their binary form).
 struct DecodedColumn {
   ColumnRepr repr = ColumnRepr::kPlain;
-  std::vector<Value> values;
+  std::vector<Value> values;  // empty for a dictionary column decoded without values
   // For kDict and kConst columns: the distinct values and each value's index into them,
   // so that a grouping can count codes instead of strings.
   std::vector<Value> dictionary;
@@ -46,8 +46,10 @@ struct DecodedColumn {
 };
 
 // Decodes a chunk produced by EncodeValueColumn. Corruption when the bytes are malformed
-// (never reads out of bounds).
-Status DecodeValueColumn(std::string_view data, DecodedColumn* out);
+// (never reads out of bounds). With want_values false, a kDict or kConst column fills only
+// `dictionary` and `codes` (values[i] would be dictionary[codes[i]]), which is all a filter
+// or a grouping needs; other columns are decoded in full either way.
+Status DecodeValueColumn(std::string_view data, DecodedColumn* out, bool want_values = true);
 
 // The timestamp column: nanoseconds as zigzag deltas from the previous value, then the
 // sub-second digits (one byte for all when constant).
