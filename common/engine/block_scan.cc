@@ -216,6 +216,7 @@ Status ScanBlocks(const store::StoreSnapshot& snapshot, const ScanRequest& reque
   BlockPruner pruner(request.query.program());
   std::vector<PlannedBlock> plan;
   for (const store::SnapshotSegment& segment : snapshot.segments()) {
+    if (request.segment_filter && !request.segment_filter(segment)) continue;
     ++stats->segments;
     const std::vector<store::BlockMeta>& blocks = segment.reader->blocks();
     for (size_t b = 0; b < blocks.size(); ++b) {

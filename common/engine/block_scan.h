@@ -68,6 +68,8 @@ struct ScanRequest {
   Order order = Order::kAscending;
   unsigned jobs = 1;             // worker threads; 1 runs everything on the calling thread
   store::WarningSink warn;       // unreadable blocks
+  // When set, only the segments it accepts are planned (follow mode rescans what is new).
+  std::function<bool(const store::SnapshotSegment&)> segment_filter;
 };
 
 Status ScanBlocks(const store::StoreSnapshot& snapshot, const ScanRequest& request,

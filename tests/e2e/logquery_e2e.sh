@@ -17,7 +17,8 @@
 #     memory limit (70), LOGSTREAM_STORE;
 #   - --explain: counts on stderr, stdout data only, bloom skips for a needle;
 #   - records still in the write-ahead log of a running logstore are found;
-#   - a damaged chunk: exit 65, the block is reported, the other blocks' records are printed.
+#   - a damaged chunk: exit 65, the block is reported, the other blocks' records are printed;
+#   - --follow prints each record stored while it runs once: logged, sealed, in a fast stream.
 #
 #   LOGQUERY=... LOGSTORE=... LOGFILTER=... GEN_LOGS=... bash tests/e2e/logquery_e2e.sh
 # (each defaults to its place under the source tree's build/ when unset). Needs python3; jq is
@@ -884,6 +885,67 @@ rc=$?
 "$LQ" --store "$dmg" --from 2025-05-15 '' >"$work/d.out" 2>"$work/d.err"
 rc=$?
 [[ $rc == 0 && ! -s $work/d.err ]] || bad "logquery --from 2025-05-15 (not the damaged day) on a damaged store: rc $rc, stderr $(head -c 200 "$work/d.err"); expected 0 and nothing"
+
+# ---- 12. Follow mode ----
+check "--follow: records stored while following print once each, through the log, seals and a fast stream"
+fstore=$work/followstore
+{
+  printf '{"timestamp":"2025-05-13T00:00:00Z","source":"live","level":"info","message":"base %s"}\n' 1 2
+  head -n 500 "$gen"
+} >"$work/f.base"
+"$LS" "$fstore" <"$work/f.base" 2>"$work/err" || fail "logstore (follow base) failed: $(cat "$work/err")"
+ffifo=$work/follow.fifo
+mkfifo "$ffifo"
+"$LS" "$fstore" <"$ffifo" >/dev/null 2>"$work/f.lserr" &
+fls_pid=$!
+bg_pids+=("$fls_pid")
+exec {ffeed}>"$ffifo"
+# {ffeed}>&-: the follower must not hold the fifo open, or logstore never sees its end.
+"$LQ" --store "$fstore" --follow --poll-interval 100ms 'source:live' >"$work/f.out" 2>"$work/f.err" {ffeed}>&- &
+flq_pid=$!
+bg_pids+=("$flq_pid")
+sleep 0.5
+# Wave 1, slow: logged, not sealed. Wave 2: the same content twice, and another day.
+# Wave 3, fast: enough input to be sealed at once, live records among the others.
+printf '{"timestamp":"2025-05-13T01:00:00Z","source":"live","level":"info","message":"wave1 %s"}\n' a b >"$work/f.w1"
+printf '{"timestamp":"2025-05-1%sT02:00:00Z","source":"live","level":"warn","message":"wave2 same"}\n' 3 3 4 >"$work/f.w2"
+"$PY" - "$gen" >"$work/f.w3" <<'PYEOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    for i, line in enumerate(f):
+        if i >= 20000:
+            break
+        if i % 500 == 0:
+            r = json.loads(line)
+            r["source"] = "live"
+            r["message"] = "wave3 %d" % i
+            line = json.dumps(r) + "\n"
+        sys.stdout.write(line)
+PYEOF
+for wave in w1 w2 w3; do
+  (cat "$work/f.$wave" >&"$ffeed") 2>/dev/null || fail "cannot write to the running logstore: $(cat "$work/f.lserr")"
+  sleep 1.2
+done
+exec {ffeed}>&-
+wait_exit "$fls_pid" 10 "logstore (follow) after end of input"
+forget "$fls_pid"
+cat "$work/f.base" "$work/f.w1" "$work/f.w2" "$work/f.w3" | "$LF" 'source:live' | sort >"$work/f.expected"
+want=$(wc -l <"$work/f.expected")
+for _ in $(seq 1 50); do
+  (($(wc -l <"$work/f.out") >= want)) && break
+  sleep 0.1
+done
+sleep 0.5  # a duplicate would come in the next polls
+kill -0 "$flq_pid" 2>/dev/null || bad "logquery --follow ended by itself: $(cat "$work/f.err")"
+kill "$flq_pid" 2>/dev/null
+wait "$flq_pid" 2>/dev/null
+forget "$flq_pid"
+sort "$work/f.out" | cmp -s - "$work/f.expected" \
+  || bad "logquery --follow printed $(wc -l <"$work/f.out") records, expected each of the $want once; differences: $(sort "$work/f.out" | diff - "$work/f.expected" | head -c 600)"
+[[ ! -s $work/f.err ]] || bad "logquery --follow wrote to stderr: $(head -c 300 "$work/f.err")"
+"$LQ" --store "$fstore" --follow '| count' >/dev/null 2>&1
+rc=$?
+[[ $rc == 64 ]] || bad "logquery --follow with an analysis: rc $rc, expected 64"
 
 # ---- Summary ----
 if ((${#failures[@]})); then

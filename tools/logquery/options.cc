@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/cli.h"
+#include "common/timestamp.h"
 
 namespace logstream::logquery {
 namespace {
@@ -27,6 +28,7 @@ enum LongOnly {
   kColor,
   kMemoryLimit,
   kExplain,
+  kPollInterval,
   kHelp,
   kVersion,
 };
@@ -49,6 +51,8 @@ const struct option kLongOptions[] = {
     {"jobs", required_argument, nullptr, 'j'},
     {"memory-limit", required_argument, nullptr, kMemoryLimit},
     {"explain", no_argument, nullptr, kExplain},
+    {"follow", no_argument, nullptr, 'f'},
+    {"poll-interval", required_argument, nullptr, kPollInterval},
     {"help", no_argument, nullptr, kHelp},
     {"version", no_argument, nullptr, kVersion},
     {nullptr, 0, nullptr, 0},
@@ -137,6 +141,12 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
   } else if (name == "jobs") {
     LS_ASSIGN_OR_RETURN(uint64_t jobs, ParseNumber(value, name, 1, 256));
     options->jobs = static_cast<unsigned>(jobs);
+  } else if (name == "poll-interval") {
+    Result<int64_t> ns = ParseDuration(value);
+    if (!ns.ok() || *ns < 10'000'000 || *ns > 3'600'000'000'000) {
+      return BadValue(name, value, "expected a duration from 10ms to 1h, such as 250ms");
+    }
+    options->poll_interval_ns = *ns;
   } else if (name == "memory-limit") {
     Result<uint64_t> size = cli::ParseSize(value);
     if (!size.ok() || *size < (1u << 20)) {
@@ -157,10 +167,11 @@ Result<Options> ParseArgs(int argc, char** argv) {
   opterr = 0;
   for (;;) {
     int long_index = -1;
-    int c = getopt_long(argc, argv, "s:e:n:o:j:hV", kLongOptions, &long_index);
+    int c = getopt_long(argc, argv, "s:e:n:o:j:fhV", kLongOptions, &long_index);
     if (c == -1) break;
     switch (c) {
       case kExplain: options.explain = true; break;
+      case 'f': options.follow = true; break;
       case 'h':
       case kHelp: options.help = true; return options;
       case 'V':
@@ -286,6 +297,8 @@ logstream-query(7), optionally followed by one analysis: '| count [by F,...]',
       --color=WHEN       auto (default), always or never
   -j, --jobs=N           worker threads (default: the number of CPUs)
       --memory-limit=SIZE  most a sort or an analysis may hold (default 1G)
+  -f, --follow           then print new matching records as they are stored
+      --poll-interval=DUR  how often --follow looks (default 250ms)
       --explain          print on standard error what was read and pruned
   -h, --help             display this help and exit
   -V, --version          output version information and exit

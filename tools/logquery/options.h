@@ -33,6 +33,8 @@ struct Options {
   unsigned jobs = 0;                 // -j (0: the number of CPUs)
   uint64_t memory_limit = uint64_t{1} << 30;  // --memory-limit SIZE
   bool explain = false;              // --explain
+  bool follow = false;               // -f/--follow
+  int64_t poll_interval_ns = 250'000'000;  // --poll-interval (follow)
   bool help = false;
   bool version = false;
   std::vector<std::string> given;    // long names of the options the command line set

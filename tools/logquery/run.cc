@@ -13,6 +13,7 @@
 #include "common/cli.h"
 #include "common/engine/analysis.h"
 #include "common/engine/record_search.h"
+#include "common/engine/store_follower.h"
 #include "common/io.h"
 #include "common/timestamp.h"
 #include "tools/logquery/output.h"
@@ -74,6 +75,26 @@ Result<int64_t> TimeOption(const std::string& text, std::string_view option, con
   return time->ns;
 }
 
+// After the search: the new matches as they are stored, until the reader goes away.
+Status Follow(const Options& options, const store::StoreSnapshot& start,
+              const engine::RecordSearch& search, FdWriter* out) {
+  engine::StoreFollower follower(options.store, search);
+  LS_RETURN_IF_ERROR(follower.Start(start));
+  const auto interval = std::chrono::nanoseconds(options.poll_interval_ns);
+  bool more = true;
+  while (more) {
+    std::this_thread::sleep_for(interval);
+    LS_RETURN_IF_ERROR(follower.Poll(
+        [out](std::string_view text) {
+          out->Append(text);
+          out->Flush();
+          return out->status().ok();
+        },
+        &more));
+  }
+  return Status();
+}
+
 }  // namespace
 
 int RunQuery(const Options& options, bool stdout_is_terminal) {
@@ -99,6 +120,9 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
   range.to_ns = *to;
 
   const bool analysis = pipeline->analysis.has_value();
+  if (analysis && options.follow) {
+    return cli::UsageError(Status::InvalidArgument("'--follow' prints records, not an analysis"));
+  }
   OutputFormat format = options.output;
   if (analysis) {
     if (format == OutputFormat::kAuto || format == OutputFormat::kText) {
@@ -205,6 +229,11 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
                  kTerminalPage);
     }
     if (printed == 0 && page_rows.empty()) rc = cli::kExitNoMatch;
+    if (options.follow && status.ok() && out.status().ok()) {
+      out.Flush();
+      status = Follow(options, **snapshot, search, &out);
+      rc = cli::kExitOk;
+    }
   }
   out.Flush();
   if (options.explain) {
