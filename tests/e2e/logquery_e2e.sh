@@ -18,7 +18,8 @@
 #   - --explain: counts on stderr, stdout data only, bloom skips for a needle;
 #   - records still in the write-ahead log of a running logstore are found;
 #   - a damaged chunk: exit 65, the block is reported, the other blocks' records are printed;
-#   - --follow prints each record stored while it runs once: logged, sealed, in a fast stream.
+#   - --follow prints each record stored while it runs once: logged, sealed, in a fast stream;
+#   - --server gives the same answers through a REST server (a stand-in for logserve).
 #
 #   LOGQUERY=... LOGSTORE=... LOGFILTER=... GEN_LOGS=... bash tests/e2e/logquery_e2e.sh
 # (each defaults to its place under the source tree's build/ when unset). Needs python3; jq is
@@ -946,6 +947,102 @@ sort "$work/f.out" | cmp -s - "$work/f.expected" \
 "$LQ" --store "$fstore" --follow '| count' >/dev/null 2>&1
 rc=$?
 [[ $rc == 64 ]] || bad "logquery --follow with an analysis: rc $rc, expected 64"
+
+# ---- 13. Remote mode ----
+check "--server: the same answers through a REST server as from the store"
+cat >"$work/server.py" <<'PYEOF'
+# A stand-in for logserve's query endpoints, answering with logquery over a local store.
+import json, subprocess, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+LQ, STORE, PORTFILE = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def run(query, extra):
+    p = subprocess.run([LQ, "--store", STORE, "-o", "ndjson"] + extra + ["-e", query],
+                       capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def reply(self, status, body):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        extra = []
+        if self.path == "/api/v1/query":
+            if "limit" in request: extra += ["-n", str(request["limit"])]
+            if "from" in request: extra += ["--from", request["from"]]
+            if "to" in request: extra += ["--to", request["to"]]
+            extra += ["--sort", request.get("sort_by", "timestamp"), "--order", request.get("sort_order", "asc")]
+            rc, out, err = run(request["filter"], extra)
+            if rc > 1: return self.reply(400, json.dumps({"error": err.strip()}))
+            return self.reply(200, "[" + ",".join(out.splitlines()) + "]")
+        if self.path == "/api/v1/query/analyze":
+            analysis = request["analysis"]
+            times = analysis.get("time_range", {})
+            if "from" in times: extra += ["--from", times["from"]]
+            if "to" in times: extra += ["--to", times["to"]]
+            if analysis["type"] == "frequency":
+                rc, out, err = run(request["filter"] + " | count by " + analysis["group_by"], extra)
+                if rc > 1: return self.reply(400, json.dumps({"error": err.strip()}))
+                rows = [json.loads(l) for l in out.splitlines()]
+                freq = {str(r[analysis["group_by"]]): r["count"] for r in rows}
+                return self.reply(200, json.dumps({"type": "frequency", "time_range": times,
+                                                   "count": sum(freq.values()), "frequency": freq}))
+            rc, out, err = run(request["filter"] + " | " + analysis["pipe"], extra)
+            if rc > 1: return self.reply(400, json.dumps({"error": err.strip()}))
+            rows = [json.loads(l) for l in out.splitlines()]
+            columns = list(rows[0].keys()) if rows else []
+            return self.reply(200, json.dumps({"type": "pipe", "columns": columns,
+                                               "rows": [[r[c] for c in columns] for r in rows]}))
+        self.reply(404, json.dumps({"error": "not found"}))
+
+server = HTTPServer(("127.0.0.1", 0), Handler)
+with open(PORTFILE + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os; os.rename(PORTFILE + ".tmp", PORTFILE)
+server.serve_forever()
+PYEOF
+"$PY" "$work/server.py" "$LQ" "$store" "$work/port" 2>"$work/server.err" &
+srv_pid=$!
+bg_pids+=("$srv_pid")
+for _ in $(seq 1 100); do [[ -s $work/port ]] && break; sleep 0.05; done
+[[ -s $work/port ]] || fail "the test REST server did not start: $(cat "$work/server.err")"
+url="http://127.0.0.1:$(cat "$work/port")"
+remote_same() {  # remote_same ARGS...: --server and --store give the same output and status
+  local lrc rrc
+  "$LQ" --store "$store" "$@" >"$work/local.out" 2>/dev/null
+  lrc=$?
+  "$LQ" --server "$url" "$@" >"$work/remote.out" 2>"$work/remote.err"
+  rrc=$?
+  [[ $lrc == "$rrc" ]] && cmp -s "$work/local.out" "$work/remote.out" \
+    || bad "logquery --server $url $*: rc $rrc and $(wc -l <"$work/remote.out") lines, local rc $lrc and $(wc -l <"$work/local.out") lines; $(head -c 200 "$work/remote.err")"
+}
+remote_same 'level:error host:db*'
+remote_same -n 25 --order desc 'status:>=500'
+remote_same --from 2025-05-14T00:00:00Z --to 2025-05-14T06:00:00Z -o csv --fields timestamp,host,status 'level:>=warn'
+remote_same --sort duration_ms --order desc -n 10 'source:api'
+remote_same 'zzqqxnotaword'
+remote_same 'level:error | count by source'
+remote_same --from 2025-05-14T00:00:00Z --to 2025-05-15T00:00:00Z '| count by level'
+remote_same '| top 5 host'
+remote_same -o table 'source:api | stats count() avg(duration_ms) p99(duration_ms) by host'
+remote_same '| histogram 6h'
+"$LQ" --server "$url" 'level:error a)' >/dev/null 2>"$work/remote.err"
+rc=$?
+[[ $rc == 64 ]] && grep -q "column 14" "$work/remote.err" \
+  || bad "logquery --server with a query error: rc $rc, expected 64 and the server's message naming column 14: $(cat "$work/remote.err")"
+kill "$srv_pid" 2>/dev/null
+wait "$srv_pid" 2>/dev/null
+forget "$srv_pid"
+"$LQ" --server "$url" 'level:error' >/dev/null 2>"$work/remote.err"
+rc=$?
+[[ $rc == 69 ]] || bad "logquery --server with no server listening: rc $rc, expected 69: $(cat "$work/remote.err")"
 
 # ---- Summary ----
 if ((${#failures[@]})); then

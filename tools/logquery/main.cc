@@ -9,6 +9,7 @@
 
 #include "common/cli.h"
 #include "tools/logquery/options.h"
+#include "tools/logquery/remote.h"
 #include "tools/logquery/run.h"
 
 int main(int argc, char** argv) {
@@ -48,9 +49,12 @@ int main(int argc, char** argv) {
         return cli::kExitConfig;
       }
     }
+    if (!options->server.empty()) {
+      return cli::Finish(logquery::RunRemote(*options, isatty(STDOUT_FILENO) == 1));
+    }
     if (options->store.empty()) {
       return cli::UsageError(logstream::Status::InvalidArgument(
-          "no store: give --store DIR, set LOGSTREAM_STORE or query.store in --config"));
+          "no store: give --store DIR or --server URL, set LOGSTREAM_STORE, or query.store in --config"));
     }
     return cli::Finish(logquery::RunQuery(*options, isatty(STDOUT_FILENO) == 1));
   } catch (const std::exception& e) {

@@ -29,6 +29,7 @@ enum LongOnly {
   kMemoryLimit,
   kExplain,
   kPollInterval,
+  kServer,
   kHelp,
   kVersion,
 };
@@ -53,6 +54,7 @@ const struct option kLongOptions[] = {
     {"explain", no_argument, nullptr, kExplain},
     {"follow", no_argument, nullptr, 'f'},
     {"poll-interval", required_argument, nullptr, kPollInterval},
+    {"server", required_argument, nullptr, kServer},
     {"help", no_argument, nullptr, kHelp},
     {"version", no_argument, nullptr, kVersion},
     {nullptr, 0, nullptr, 0},
@@ -85,6 +87,9 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
   if (name == "store") {
     if (value.empty()) return BadValue(name, value, "expected a directory");
     options->store = value;
+  } else if (name == "server") {
+    if (value.empty()) return BadValue(name, value, "expected a URL such as http://127.0.0.1:8000");
+    options->server = value;
   } else if (name == "config") {
     options->config_file = value;
   } else if (name == "from" || name == "since") {
@@ -240,7 +245,7 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
     return Status::InvalidArgument(
         fmt::format("{}:{}: 'query' must be a mapping", name, line_of(section)));
   }
-  static constexpr std::string_view kKeys[] = {"store", "jobs", "memory_limit"};
+  static constexpr std::string_view kKeys[] = {"store", "server", "jobs", "memory_limit"};
   try {
     for (const auto& entry : section) {
       std::string key = entry.first.as<std::string>();
@@ -280,6 +285,7 @@ logstream-query(7), optionally followed by one analysis: '| count [by F,...]',
 
   -s, --store=DIR        the store (default $LOGSTREAM_STORE, or query.store in
                          the --config file)
+      --server=URL       query a remote logserve (http://HOST:PORT) instead
   -e, --query=QUERY      the query, when it is not given as the operand
       --config=FILE      YAML configuration; logquery reads its query: section
       --from=TIME        records at or after TIME: RFC 3339, a date, epoch
@@ -304,8 +310,9 @@ logstream-query(7), optionally followed by one analysis: '| count [by F,...]',
   -V, --version          output version information and exit
 
 Exit status: 0 if something matched, 1 if nothing did, 64 usage or query error,
-65 a damaged block was skipped, 66 no such store, 70 internal error or memory
-limit reached, 74 I/O error, 78 bad configuration. See logquery(1).
+65 a damaged block was skipped, 66 no such store, 69 server unreachable,
+70 internal error or memory limit reached, 74 I/O error, 78 bad configuration.
+See logquery(1).
 )";
 }
 

@@ -20,6 +20,7 @@ struct Options {
   bool query_given = false;          // -e/--query
   std::string store;                 // --store DIR, else $LOGSTREAM_STORE, else config
   std::string config_file;           // --config FILE.yaml
+  std::string server;                // --server URL: a remote logserve instead of a store
   std::string from;                  // --from / --since TIME
   std::string to;                    // --to/--until TIME
   bool limit_given = false;
