@@ -1,6 +1,7 @@
 // tools/logquery/remote.cc -- The REST client of `logquery --server`.
 #include "tools/logquery/remote.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <string>
 
 #include <fmt/core.h>
-#include <httplib.h>
 #include <simdjson.h>
 
 #include "common/cli.h"
@@ -19,6 +19,7 @@
 #include "common/json_writer.h"
 #include "common/record_parser.h"
 #include "common/timestamp.h"
+#include "tools/logquery/http_module.h"
 #include "tools/logquery/output.h"
 
 namespace logstream::logquery {
@@ -67,19 +68,53 @@ struct Reply {
   std::string body;
 };
 
+// The HTTP client module, loaded once: beside the executable (a build tree), else from the
+// installed module directory.
+struct HttpModule {
+  decltype(&logquery_http_post) post = nullptr;
+  decltype(&logquery_http_free) free = nullptr;
+};
+
+Result<HttpModule> LoadHttpModule() {
+  std::vector<std::string> candidates;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir.resize(dir.rfind('/') + 1);
+    candidates.push_back(dir + kLogqueryHttpModule);
+  }
+  candidates.push_back(std::string(LOGSTREAM_MODULE_DIR) + "/" + kLogqueryHttpModule);
+  std::string errors;
+  for (const std::string& path : candidates) {
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      errors += fmt::format("; {}", ::dlerror());
+      continue;
+    }
+    HttpModule module;
+    module.post = reinterpret_cast<decltype(&logquery_http_post)>(::dlsym(handle, "logquery_http_post"));
+    module.free = reinterpret_cast<decltype(&logquery_http_free)>(::dlsym(handle, "logquery_http_free"));
+    if (module.post != nullptr && module.free != nullptr) return module;
+    errors += fmt::format("; {}: not a logquery HTTP module", path);
+  }
+  return Status::Unavailable(fmt::format("--server needs {}, which cannot be loaded{}",
+                                         kLogqueryHttpModule, errors));
+}
+
 Result<Reply> Post(const Options& options, const char* path, const std::string& json) {
   LS_ASSIGN_OR_RETURN(ServerUrl url, ParseServerUrl(options.server));
-  httplib::Client client(url.origin);
-  client.set_connection_timeout(10);
-  client.set_read_timeout(300);
-  client.set_decompress(true);
-  httplib::Headers headers = {{"Accept", "application/json, application/x-ndjson"}};
-  httplib::Result result = client.Post(url.prefix + path, headers, json, "application/json");
-  if (!result) {
-    return Status::Unavailable(fmt::format("{}: cannot reach the server ({})", options.server,
-                                           httplib::to_string(result.error())));
+  LS_ASSIGN_OR_RETURN(HttpModule http, LoadHttpModule());
+  LogqueryHttpReply raw;
+  std::string target = url.prefix + path;
+  if (http.post(url.origin.c_str(), target.c_str(), json.data(), json.size(), &raw) != 0) {
+    Status failed = Status::Unavailable(fmt::format(
+        "{}: cannot reach the server ({})", options.server, raw.error ? raw.error : "unknown error"));
+    http.free(&raw);
+    return failed;
   }
-  Reply reply{result->status, std::move(result->body)};
+  Reply reply{raw.status, std::string(raw.body ? raw.body : "", raw.body_size)};
+  http.free(&raw);
   if (reply.status != 200) {
     std::string message = fmt::format("{}{}: HTTP {}: {}", options.server, path, reply.status,
                                       ErrorMessage(reply.body));
