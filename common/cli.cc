@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include <getopt.h>
 #include <unistd.h>
 
 #include "common/io.h"
@@ -124,6 +125,44 @@ Result<std::string> ReadSmallFile(const std::string& path) {
   ::close(fd);
   if (!status.ok()) return status;
   return text;
+}
+
+Status BadOptionValue(std::string_view option, std::string_view value, std::string_view expected) {
+  return Status::InvalidArgument(
+      fmt::format("invalid argument '{}' for '--{}': {}", value, option, expected));
+}
+
+Result<uint64_t> ParseOptionNumber(std::string_view text, std::string_view option, uint64_t min,
+                                   uint64_t max) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return BadOptionValue(option, text,
+                          fmt::format("expected a whole number from {} to {}", min, max));
+  }
+  return value;
+}
+
+Status GetoptError(int c, const struct ::option* long_options, char* const* argv) {
+  // getopt_long reports a known option used wrongly through optopt = its code (a long-only
+  // option's code, or the letter of one that has a short form).
+  for (const struct ::option* known = long_options; known->name != nullptr; ++known) {
+    if (optopt == 0 || optopt != known->val) continue;
+    const bool written_long = argv[optind - 1][0] == '-' && argv[optind - 1][1] == '-';
+    if (known->has_arg == no_argument) {
+      return Status::InvalidArgument(
+          fmt::format("option '--{}' doesn't allow an argument", known->name));
+    }
+    if (!written_long) {
+      return Status::InvalidArgument(
+          fmt::format("option '-{}' requires an argument", static_cast<char>(optopt)));
+    }
+    return Status::InvalidArgument(fmt::format("option '--{}' requires an argument", known->name));
+  }
+  std::string name = optopt != 0 ? fmt::format("-{}", static_cast<char>(optopt))
+                                 : std::string(argv[optind - 1]);
+  if (c == ':') return Status::InvalidArgument(fmt::format("option '{}' requires an argument", name));
+  return Status::InvalidArgument(fmt::format("unrecognized option '{}'", name));
 }
 
 }  // namespace logstream::cli

@@ -12,6 +12,8 @@
 #include "common/result.h"
 #include "common/status.h"
 
+struct option;  // <getopt.h>
+
 namespace logstream::cli {
 
 // Exit statuses shared by all tools; each man page lists them.
@@ -49,6 +51,20 @@ int ExitCodeFor(const Status& status);
 // Flushes and closes stdout; on failure prints "error writing 'standard output': ..." and
 // returns kExitIoErr, otherwise returns rc.
 int Finish(int rc);
+
+// ---- Option parsing, shared by the tools' getopt_long loops ----
+
+// "invalid argument 'x' for '--limit': expected a whole number from 0 to 10".
+Status BadOptionValue(std::string_view option, std::string_view value, std::string_view expected);
+
+// A whole number in [min, max], or BadOptionValue naming --option.
+Result<uint64_t> ParseOptionNumber(std::string_view text, std::string_view option, uint64_t min,
+                                   uint64_t max);
+
+// The InvalidArgument for a getopt_long call that returned '?' or ':' (`c`), worded as GNU
+// tools word it: "unrecognized option '--x'", "option '--limit' requires an argument",
+// "option '--explain' doesn't allow an argument". Reads getopt's optopt and optind.
+Status GetoptError(int c, const struct ::option* long_options, char* const* argv);
 
 // "50G", "512M", "64KiB", "1000": bytes (K/M/G/T are powers of 1024).
 Result<uint64_t> ParseSize(std::string_view text);

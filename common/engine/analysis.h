@@ -12,19 +12,10 @@
 #include <vector>
 
 #include "common/engine/block_scan.h"
+#include "common/engine/field_ref.h"
 #include "common/result.h"
 
 namespace logstream::engine {
-
-// A value the analysis reads from each record: timestamp, source, level, message or a field.
-struct FieldRef {
-  enum class Kind : uint8_t { kTimestamp, kSource, kLevel, kMessage, kField };
-  Kind kind = Kind::kField;
-  std::string key;    // kField: the field's key
-  std::string name;   // as the output names it: "source", "host"
-
-  static FieldRef Parse(std::string_view name);
-};
 
 struct StatFunction {
   enum class Kind : uint8_t { kCount, kAvg, kMin, kMax, kSum, kP50, kP95, kP99, kCountDistinct };

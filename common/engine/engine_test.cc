@@ -378,7 +378,7 @@ struct SearchArgs {
   unsigned jobs = 1;
   Order order = Order::kAscending;
   uint64_t limit = 0;
-  SortKey sort;
+  FieldRef sort;
   uint64_t memory_limit = uint64_t{1} << 30;
 };
 
@@ -711,12 +711,12 @@ TEST_CASE("Engine: results come in time order, and a limit keeps the first N", "
 TEST_CASE("Engine: sorting by a field, with and without a limit", "[engine]") {
   const TestStore& store = Shared();
   auto snapshot = OpenSnapshot(store);
-  const SortKey sort = SortKey::Parse("status");
-  REQUIRE(sort.kind == SortKey::Kind::kField);
-  CHECK(sort.field == "status");
-  CHECK(SortKey::Parse("fields.status").field == "status");
-  CHECK(SortKey::Parse("timestamp").kind == SortKey::Kind::kTimestamp);
-  CHECK(SortKey::Parse("level").kind == SortKey::Kind::kLevel);
+  const FieldRef sort = FieldRef::Parse("status");
+  REQUIRE(sort.kind == FieldRef::Kind::kField);
+  CHECK(sort.key == "status");
+  CHECK(FieldRef::Parse("fields.status").key == "status");
+  CHECK(FieldRef::Parse("timestamp").kind == FieldRef::Kind::kTimestamp);
+  CHECK(FieldRef::Parse("level").kind == FieldRef::Kind::kLevel);
   for (const char* text : {"", "-level:debug host:web*"}) {
     const query::Query q = Compile(text);
     for (Order order : {Order::kAscending, Order::kDescending}) {
@@ -1434,7 +1434,7 @@ TEST_CASE("Engine: memory limits end an analysis or a sort with ResourceExhauste
 
     SearchArgs args;
     args.jobs = jobs;
-    args.sort = SortKey::Parse("status");
+    args.sort = FieldRef::Parse("status");
     args.memory_limit = 256 * 1024;  // the whole store renders to well over 1 MiB
     SearchResult sorted = Search(*snapshot, Compile(""), args);
     CHECK(sorted.status.code() == Code::kResourceExhausted);

@@ -165,24 +165,6 @@ Result<Analysis> ParseStage(std::string_view stage, size_t base_column) {
 
 }  // namespace
 
-FieldRef FieldRef::Parse(std::string_view name) {
-  FieldRef ref;
-  ref.name.assign(name);
-  if (name == "timestamp") {
-    ref.kind = Kind::kTimestamp;
-  } else if (name == "source") {
-    ref.kind = Kind::kSource;
-  } else if (name == "level") {
-    ref.kind = Kind::kLevel;
-  } else if (name == "message") {
-    ref.kind = Kind::kMessage;
-  } else {
-    if (name.size() > 7 && name.substr(0, 7) == "fields.") name.remove_prefix(7);
-    ref.key.assign(name);
-  }
-  return ref;
-}
-
 Cell Cell::Number(double value) {
   Cell cell;
   if (!std::isfinite(value)) return cell;

@@ -27,17 +27,17 @@ int CompareKeys(const OwnedKey& x, const OwnedKey& y) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-OwnedKey KeyOf(const SortKey& sort, const Record& record) {
+OwnedKey KeyOf(const FieldRef& sort, const Record& record) {
   OwnedKey key;
   const Value* value = nullptr;
   Value holder;
   switch (sort.kind) {
-    case SortKey::Kind::kTimestamp:
+    case FieldRef::Kind::kTimestamp:
       key.rank = 0;
       key.number = static_cast<double>(record.timestamp.ns);
       return key;
-    case SortKey::Kind::kSource: holder = Value::String(record.source); value = &holder; break;
-    case SortKey::Kind::kLevel:
+    case FieldRef::Kind::kSource: holder = Value::String(record.source); value = &holder; break;
+    case FieldRef::Kind::kLevel:
       // By severity; unknown levels after the known ones, by name.
       if (record.level_rank) {
         key.rank = 0;
@@ -47,8 +47,8 @@ OwnedKey KeyOf(const SortKey& sort, const Record& record) {
       holder = Value::String(record.level);
       value = &holder;
       break;
-    case SortKey::Kind::kMessage: holder = Value::String(record.message); value = &holder; break;
-    case SortKey::Kind::kField: value = record.Find(sort.field); break;
+    case FieldRef::Kind::kMessage: holder = Value::String(record.message); value = &holder; break;
+    case FieldRef::Kind::kField: value = record.Find(sort.key); break;
   }
   if (value == nullptr) return key;
   if (value->is_number()) {
@@ -286,27 +286,10 @@ class KeySort {
 
 }  // namespace
 
-SortKey SortKey::Parse(std::string_view name) {
-  SortKey key;
-  if (name == "timestamp" || name == "time") return key;
-  if (name == "source") {
-    key.kind = Kind::kSource;
-  } else if (name == "level") {
-    key.kind = Kind::kLevel;
-  } else if (name == "message") {
-    key.kind = Kind::kMessage;
-  } else {
-    key.kind = Kind::kField;
-    if (name.substr(0, 7) == "fields.") name.remove_prefix(7);
-    key.field.assign(name);
-  }
-  return key;
-}
-
 Status SearchRecords(const store::StoreSnapshot& snapshot, const RecordSearch& search,
                      const TextSink& sink, ScanStats* stats) {
   ScanRequest scan = search.scan;
-  const bool by_time = search.sort.kind == SortKey::Kind::kTimestamp;
+  const bool by_time = search.sort.kind == FieldRef::Kind::kTimestamp;
   scan.order = by_time ? search.order : Order::kAscending;
   if (by_time) {
     TimeMerge merge(search, sink);

@@ -11,18 +11,10 @@
 #include <string_view>
 
 #include "common/engine/block_scan.h"
+#include "common/engine/field_ref.h"
 #include "common/record.h"
 
 namespace logstream::engine {
-
-struct SortKey {
-  enum class Kind : uint8_t { kTimestamp, kSource, kLevel, kMessage, kField };
-  Kind kind = Kind::kTimestamp;
-  std::string field;  // kField: the field's key
-
-  // "timestamp", "source", "level", "message", "fields.x" or "x".
-  static SortKey Parse(std::string_view name);
-};
 
 // Appends one record's output (a whole line, newline included) to *out. Called on worker
 // threads: it must be thread-safe.
@@ -34,7 +26,7 @@ using TextSink = std::function<bool(std::string_view text)>;
 
 struct RecordSearch {
   ScanRequest scan;            // scan.order is set from `order` and `sort`
-  SortKey sort;
+  FieldRef sort;               // timestamp unless set
   Order order = Order::kAscending;
   uint64_t limit = 0;          // 0: every match
   uint64_t memory_limit = uint64_t{1} << 30;  // bytes of records held for sorting or merging

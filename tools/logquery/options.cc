@@ -5,7 +5,6 @@
 #include <getopt.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
@@ -60,20 +59,6 @@ const struct option kLongOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-Status BadValue(std::string_view option, std::string_view value, std::string_view expected) {
-  return Status::InvalidArgument(
-      fmt::format("invalid argument '{}' for '--{}': {}", value, option, expected));
-}
-
-Result<uint64_t> ParseNumber(std::string_view text, std::string_view option, uint64_t min,
-                             uint64_t max) {
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return BadValue(option, text, fmt::format("expected a whole number from {} to {}", min, max));
-  }
-  return value;
-}
 
 std::string_view LongName(int code) {
   for (const struct option& known : kLongOptions) {
@@ -85,10 +70,10 @@ std::string_view LongName(int code) {
 // Applies one option by its long name; shared by the command line and the config file.
 Status SetOption(std::string_view name, std::string_view value, Options* options) {
   if (name == "store") {
-    if (value.empty()) return BadValue(name, value, "expected a directory");
+    if (value.empty()) return cli::BadOptionValue(name, value, "expected a directory");
     options->store = value;
   } else if (name == "server") {
-    if (value.empty()) return BadValue(name, value, "expected a URL such as http://127.0.0.1:8000");
+    if (value.empty()) return cli::BadOptionValue(name, value, "expected a URL such as http://127.0.0.1:8000");
     options->server = value;
   } else if (name == "config") {
     options->config_file = value;
@@ -100,13 +85,13 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
   } else if (name == "to" || name == "until") {
     options->to = value;
   } else if (name == "limit") {
-    LS_ASSIGN_OR_RETURN(options->limit, ParseNumber(value, name, 0, UINT64_MAX));
+    LS_ASSIGN_OR_RETURN(options->limit, cli::ParseOptionNumber(value, name, 0, UINT64_MAX));
     options->limit_given = true;
   } else if (name == "sort") {
-    if (value.empty()) return BadValue(name, value, "expected timestamp, source, level or a field");
+    if (value.empty()) return cli::BadOptionValue(name, value, "expected timestamp, source, level or a field");
     options->sort = value;
   } else if (name == "order") {
-    if (value != "asc" && value != "desc") return BadValue(name, value, "expected asc or desc");
+    if (value != "asc" && value != "desc") return cli::BadOptionValue(name, value, "expected asc or desc");
     options->descending = value == "desc";
     options->order_given = true;
   } else if (name == "output") {
@@ -119,7 +104,7 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     auto it = std::find_if(std::begin(kFormats), std::end(kFormats),
                            [&](const auto& entry) { return entry.first == value; });
     if (it == std::end(kFormats)) {
-      return BadValue(name, value, "expected ndjson, text, logfmt, csv, tsv or table");
+      return cli::BadOptionValue(name, value, "expected ndjson, text, logfmt, csv, tsv or table");
     }
     options->output = it->second;
   } else if (name == "fields") {
@@ -129,7 +114,7 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
       size_t comma = value.find(',', start);
       if (comma == std::string_view::npos) comma = value.size();
       std::string_view field = value.substr(start, comma - start);
-      if (field.empty()) return BadValue(name, value, "expected names separated by commas");
+      if (field.empty()) return cli::BadOptionValue(name, value, "expected names separated by commas");
       options->fields.emplace_back(field);
       start = comma + 1;
     }
@@ -141,21 +126,21 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     } else if (value == "never") {
       options->color = ColorMode::kNever;
     } else {
-      return BadValue(name, value, "expected auto, always or never");
+      return cli::BadOptionValue(name, value, "expected auto, always or never");
     }
   } else if (name == "jobs") {
-    LS_ASSIGN_OR_RETURN(uint64_t jobs, ParseNumber(value, name, 1, 256));
+    LS_ASSIGN_OR_RETURN(uint64_t jobs, cli::ParseOptionNumber(value, name, 1, 256));
     options->jobs = static_cast<unsigned>(jobs);
   } else if (name == "poll-interval") {
     Result<int64_t> ns = ParseDuration(value);
     if (!ns.ok() || *ns < 10'000'000 || *ns > 3'600'000'000'000) {
-      return BadValue(name, value, "expected a duration from 10ms to 1h, such as 250ms");
+      return cli::BadOptionValue(name, value, "expected a duration from 10ms to 1h, such as 250ms");
     }
     options->poll_interval_ns = *ns;
   } else if (name == "memory-limit") {
     Result<uint64_t> size = cli::ParseSize(value);
     if (!size.ok() || *size < (1u << 20)) {
-      return BadValue(name, value, "expected a size of at least 1M, such as 512M or 2G");
+      return cli::BadOptionValue(name, value, "expected a size of at least 1M, such as 512M or 2G");
     }
     options->memory_limit = *size;
   } else {
@@ -182,25 +167,8 @@ Result<Options> ParseArgs(int argc, char** argv) {
       case 'V':
       case kVersion: options.version = true; return options;
       case '?':
-      case ':': {
-        // getopt_long reports a known option used wrongly through optopt = its code.
-        for (const struct option& known : kLongOptions) {
-          if (known.name == nullptr || optopt != known.val || optopt == 0) continue;
-          if (known.has_arg == no_argument) {
-            return Status::InvalidArgument(
-                fmt::format("option '--{}' doesn't allow an argument", known.name));
-          }
-          if (optopt < 256 && argv[optind - 1][1] != '-') {
-            return Status::InvalidArgument(
-                fmt::format("option '-{}' requires an argument", static_cast<char>(optopt)));
-          }
-          return Status::InvalidArgument(
-              fmt::format("option '--{}' requires an argument", known.name));
-        }
-        std::string name = optopt != 0 ? fmt::format("-{}", static_cast<char>(optopt))
-                                       : std::string(argv[optind - 1]);
-        return Status::InvalidArgument(fmt::format("unrecognized option '{}'", name));
-      }
+      case ':':
+        return cli::GetoptError(c, kLongOptions, argv);
       default: {
         std::string_view name = long_index >= 0 ? kLongOptions[long_index].name : LongName(c);
         LS_RETURN_IF_ERROR(SetOption(name, optarg, &options));

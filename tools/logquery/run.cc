@@ -186,14 +186,14 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
     RecordStyle style{format, options.fields, color};
     engine::RecordSearch search;
     search.scan = scan;
-    search.sort = engine::SortKey::Parse(options.sort);
+    search.sort = engine::FieldRef::Parse(options.sort);
     search.order = options.descending ? engine::Order::kDescending : engine::Order::kAscending;
     search.limit = options.limit;
     search.memory_limit = options.memory_limit;
     search.render = MakeRecordRenderer(style);
     // A terminal shows a page of the newest matches, oldest first, as journalctl does.
     const bool page = stdout_is_terminal && !options.limit_given && !options.order_given &&
-                      search.sort.kind == engine::SortKey::Kind::kTimestamp;
+                      search.sort.kind == engine::FieldRef::Kind::kTimestamp;
     if (page) {
       // One more than a page tells whether there were more.
       search.limit = kTerminalPage + 1;

@@ -5,7 +5,6 @@
 #include <getopt.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 #include <fmt/core.h>
@@ -59,31 +58,17 @@ const struct option kLongOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-Status BadValue(std::string_view option, std::string_view value, std::string_view expected) {
-  return Status::InvalidArgument(
-      fmt::format("invalid argument '{}' for '--{}': {}", value, option, expected));
-}
-
-Result<uint64_t> ParseNumber(std::string_view text, std::string_view option, uint64_t min,
-                             uint64_t max) {
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return BadValue(option, text, fmt::format("expected a whole number from {} to {}", min, max));
-  }
-  return value;
-}
 
 Result<store::SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return store::SyncMode::kAlways;
   if (text == "interval") return store::SyncMode::kInterval;
   if (text == "never") return store::SyncMode::kNever;
-  return BadValue("sync", text, "expected always, interval or never");
+  return cli::BadOptionValue("sync", text, "expected always, interval or never");
 }
 
 Result<int64_t> ParsePositiveDuration(std::string_view text, std::string_view option) {
   Result<int64_t> ns = ParseDuration(text);
-  if (!ns.ok() || *ns <= 0) return BadValue(option, text, "expected a duration such as 30d or 1s");
+  if (!ns.ok() || *ns <= 0) return cli::BadOptionValue(option, text, "expected a duration such as 30d or 1s");
   return *ns;
 }
 
@@ -98,7 +83,7 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     if (bare_port) address = "127.0.0.1:" + address;
     if (!address.empty() && address[0] == ':') address = "127.0.0.1" + address;
     if (address.rfind(':') == std::string::npos) {
-      return BadValue(name, value, "expected [HOST:]PORT such as 127.0.0.1:9100");
+      return cli::BadOptionValue(name, value, "expected [HOST:]PORT such as 127.0.0.1:9100");
     }
     options->metrics = address;
   } else if (name == "sync") {
@@ -109,21 +94,21 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     LS_ASSIGN_OR_RETURN(options->retention_ns, ParsePositiveDuration(value, name));
   } else if (name == "max-size") {
     Result<uint64_t> size = ParseSize(value);
-    if (!size.ok() || *size == 0) return BadValue(name, value, "expected a size such as 50G");
+    if (!size.ok() || *size == 0) return cli::BadOptionValue(name, value, "expected a size such as 50G");
     options->max_size_bytes = *size;
   } else if (name == "compression-level") {
-    LS_ASSIGN_OR_RETURN(uint64_t level, ParseNumber(value, name, 1, 19));
+    LS_ASSIGN_OR_RETURN(uint64_t level, cli::ParseOptionNumber(value, name, 1, 19));
     options->compression_level = static_cast<int>(level);
   } else if (name == "memtable-size") {
     Result<uint64_t> size = ParseSize(value);
     if (!size.ok() || *size < (1u << 20) || *size > (uint64_t{4} << 30)) {
-      return BadValue(name, value, "expected a size from 1M to 4G");
+      return cli::BadOptionValue(name, value, "expected a size from 1M to 4G");
     }
     options->memtable_bytes = *size;
   } else if (name == "max-line-bytes") {
-    LS_ASSIGN_OR_RETURN(options->max_line_bytes, ParseNumber(value, name, 16, uint64_t{64} << 20));
+    LS_ASSIGN_OR_RETURN(options->max_line_bytes, cli::ParseOptionNumber(value, name, 16, uint64_t{64} << 20));
   } else if (name == "max-connections") {
-    LS_ASSIGN_OR_RETURN(uint64_t n, ParseNumber(value, name, 1, 4096));
+    LS_ASSIGN_OR_RETURN(uint64_t n, cli::ParseOptionNumber(value, name, 1, 4096));
     options->max_connections = static_cast<unsigned>(n);
   } else if (name == "dead-letter") {
     options->dead_letter = value;
@@ -165,24 +150,8 @@ Result<Options> ParseArgs(int argc, char** argv) {
       case kHelp: options.help = true; return options;
       case kVersion: options.version = true; return options;
       case '?':
-      case ':': {
-        // getopt_long reports a known long option used wrongly through optopt = its code.
-        for (const struct option& known : kLongOptions) {
-          if (known.name == nullptr || optopt != known.val || optopt < 256) continue;
-          if (known.has_arg == no_argument) {
-            return Status::InvalidArgument(
-                fmt::format("option '--{}' doesn't allow an argument", known.name));
-          }
-          return Status::InvalidArgument(
-              fmt::format("option '--{}' requires an argument", known.name));
-        }
-        std::string name = optopt != 0 ? fmt::format("-{}", static_cast<char>(optopt))
-                                       : std::string(argv[optind - 1]);
-        if (c == ':') {
-          return Status::InvalidArgument(fmt::format("option '{}' requires an argument", name));
-        }
-        return Status::InvalidArgument(fmt::format("unrecognized option '{}'", name));
-      }
+      case ':':
+        return cli::GetoptError(c, kLongOptions, argv);
       default: {
         std::string_view name = kLongOptions[long_index].name;
         LS_RETURN_IF_ERROR(SetOption(name, optarg, &options));
