@@ -6,6 +6,8 @@
 #                    tests (build-release/)
 #   make bench       logfilter beside jq on generated data (bench/run.sh), release build
 #   make bench-store logstore beside ClickHouse on 10M records (bench/store.sh), release build
+#   make bench-query logquery beside ClickHouse and rg on 10M records (bench/query.sh),
+#                    release build
 #   make install PREFIX=/usr/local   installs the release build
 #   make clean
 
@@ -15,7 +17,7 @@ ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
 MESON_OPTS ?=
 
-.PHONY: all deps test asan-test release bench bench-store install clean
+.PHONY: all deps test asan-test release bench bench-store bench-query install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -53,6 +55,9 @@ bench: release
 
 bench-store: release
 	bench/store.sh $(RELEASE_BUILD)
+
+bench-query: release
+	bench/query.sh $(RELEASE_BUILD)
 
 install: release
 	meson configure $(RELEASE_BUILD) --prefix=$(PREFIX)

@@ -26,6 +26,10 @@ die() {  # die CODE MESSAGE...
   exit "$code"
 }
 have() { command -v "$1" >/dev/null 2>&1; }
+# Our own ClickHouse server: free_port, write_config, start_server, chq, stop_server and
+# CREATE_TABLE, shared with query.sh.
+# shellcheck source=bench/clickhouse_lib.sh
+source "$BENCH_DIR/clickhouse_lib.sh"
 
 # --- Prerequisites (exit 2 when something is missing) ---------------------------------------
 BUILD_DIR=${1:-build}
@@ -72,21 +76,6 @@ export LC_ALL=C
 # Everything the stores write lives in one temporary directory, removed on exit.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/logstream-store.XXXXXX")
 readonly WORK
-CH_PID=
-CH_PORT=
-# stop_server: stops our server by its pid (TERM, then KILL after 30 s).
-stop_server() {
-  [[ -n ${CH_PID:-} ]] || return 0
-  local i
-  kill -TERM "$CH_PID" 2>/dev/null || true
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$CH_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$CH_PID" 2>/dev/null || true
-  wait "$CH_PID" 2>/dev/null || true
-  CH_PID=
-}
 
 cleanup() {
   stop_server
@@ -238,122 +227,7 @@ fi
 
 # --- ClickHouse ---------------------------------------------------------------------------------
 # Our own clickhouse-server, never the system service: a generated config, 127.0.0.1 only, a free
-# port, every path under $WORK.
-
-free_port() {  # a TCP port on 127.0.0.1 that nothing answers on
-  local port i
-  for ((i = 0; i < 200; i++)); do
-    port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  die 1 "no free TCP port found on 127.0.0.1"
-}
-
-# write_config DIR PORT METHOD: config.xml and users.xml for a server that keeps everything in DIR.
-write_config() {
-  local dir=$1 port=$2 method=$3 compression=
-  if [[ $method == zstd ]]; then
-    # A <case> without conditions applies to every part: those written by INSERT and by merges.
-    compression="<compression><case><method>zstd</method></case></compression>"
-  fi
-  mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
-  cat >"$dir/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <logger>
-    <level>information</level>
-    <log>$dir/log/server.log</log>
-    <errorlog>$dir/log/server.err.log</errorlog>
-    <size>100M</size>
-    <count>1</count>
-  </logger>
-  <listen_host>127.0.0.1</listen_host>
-  <tcp_port>$port</tcp_port>
-  <path>$dir/data/</path>
-  <tmp_path>$dir/tmp/</tmp_path>
-  <user_files_path>$dir/user_files/</user_files_path>
-  <format_schema_path>$dir/format_schemas/</format_schema_path>
-  <users_config>$dir/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <max_concurrent_queries>100</max_concurrent_queries>
-  <uncompressed_cache_size>8589934592</uncompressed_cache_size>
-  <mark_cache_size>5368709120</mark_cache_size>
-  $compression
-</yandex>
-EOF
-  cat >"$dir/users.xml" <<'EOF'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default></default></profiles>
-  <users>
-    <default>
-      <password></password>
-      <networks><ip>127.0.0.1</ip></networks>
-      <profile>default</profile>
-      <quota>default</quota>
-    </default>
-  </users>
-  <quotas><default></default></quotas>
-</yandex>
-EOF
-}
-
-chq() { clickhouse-client --host 127.0.0.1 --port "$CH_PORT" --query "$1"; }
-
-# start_server DIR: starts clickhouse-server on DIR/config.xml and waits until it answers.
-start_server() {
-  local dir=$1 i
-  clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout" 2>&1 &
-  CH_PID=$!
-  for ((i = 0; i < 600; i++)); do
-    if ! kill -0 "$CH_PID" 2>/dev/null; then
-      CH_PID=
-      tail -n 20 "$dir/log/server.err.log" "$dir/log/stdout" >&2 2>/dev/null || true
-      die 1 "clickhouse-server exited during startup"
-    fi
-    if chq 'SELECT 1' >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  tail -n 20 "$dir/log/server.err.log" >&2 2>/dev/null || true
-  die 1 "clickhouse-server did not answer on 127.0.0.1:$CH_PORT within 60 s"
-}
-
-# The flattened records (gen_logs --format clickhouse). The fields become columns; a string
-# field that a record lacks is '' (the generator never writes an empty string), a numeric one
-# NULL (0 is a real value of partition, bytes and rows). 18.16 has neither DateTime64 nor a
-# stable LowCardinality, and its DateTime has whole seconds: the instant is kept as an integer of
-# milliseconds, the generator's exact precision, and `timestamp` gives it back as RFC 3339.
-readonly CREATE_TABLE="CREATE TABLE logs (
-  timestamp_ms Int64,
-  source String,
-  level String,
-  message String,
-  host String,
-  region String,
-  db String,
-  job String,
-  topic String,
-  \`partition\` Nullable(UInt16),
-  \`key\` String,
-  user String,
-  ip String,
-  method String,
-  path String,
-  status Nullable(UInt16),
-  duration_ms Nullable(Float64),
-  bytes Nullable(UInt64),
-  rows Nullable(UInt64),
-  retries Nullable(UInt8),
-  request_id String,
-  timestamp String ALIAS concat(
-    formatDateTime(toDateTime(intDiv(timestamp_ms, 1000)), '%Y-%m-%dT%H:%M:%S', 'UTC'),
-    '.', substring(toString(1000 + timestamp_ms % 1000), 2, 3), 'Z')
-) ENGINE = MergeTree ORDER BY (source, timestamp_ms)"
+# port, every path under $WORK (bench/clickhouse_lib.sh).
 
 if ((HAVE_CH)); then
   first_ts=$(head -n 1 "$DATA" | sed -n 's/^{"timestamp":"\([^"]*\)".*/\1/p')
