@@ -148,16 +148,24 @@ Status GetoptError(int c, const struct ::option* long_options, char* const* argv
   // option's code, or the letter of one that has a short form).
   for (const struct ::option* known = long_options; known->name != nullptr; ++known) {
     if (optopt == 0 || optopt != known->val) continue;
-    const bool written_long = argv[optind - 1][0] == '-' && argv[optind - 1][1] == '-';
+    const std::string_view written = argv[optind - 1];
+    const bool written_long = written.substr(0, 2) == "--";
+    // Two spellings may share a code (--color, --colour): name the one the user wrote.
+    std::string_view name = known->name;
+    if (written_long) {
+      std::string_view spelled = written.substr(2, written.find('=') - 2);
+      for (const struct ::option* other = long_options; other->name != nullptr; ++other) {
+        if (other->val == known->val && spelled == other->name) name = other->name;
+      }
+    }
     if (known->has_arg == no_argument) {
-      return Status::InvalidArgument(
-          fmt::format("option '--{}' doesn't allow an argument", known->name));
+      return Status::InvalidArgument(fmt::format("option '--{}' doesn't allow an argument", name));
     }
     if (!written_long) {
       return Status::InvalidArgument(
           fmt::format("option '-{}' requires an argument", static_cast<char>(optopt)));
     }
-    return Status::InvalidArgument(fmt::format("option '--{}' requires an argument", known->name));
+    return Status::InvalidArgument(fmt::format("option '--{}' requires an argument", name));
   }
   std::string name = optopt != 0 ? fmt::format("-{}", static_cast<char>(optopt))
                                  : std::string(argv[optind - 1]);

@@ -228,8 +228,10 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
         continue;  // the command line wins
       }
       if (!entry.second.IsScalar()) {
+        // yaml-cpp places an empty value where the next token starts: name the key's line.
+        const YAML::Node& at = entry.second.IsNull() ? entry.first : entry.second;
         return Status::InvalidArgument(fmt::format("{}:{}: 'query.{}' must be a single value",
-                                                   name, line_of(entry.second), key));
+                                                   name, line_of(at), key));
       }
       Status status = SetOption(option, entry.second.as<std::string>(), options);
       if (!status.ok()) {

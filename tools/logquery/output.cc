@@ -148,8 +148,11 @@ void RenderText(const RecordStyle& style, const Record& record, std::string* out
   out->push_back(' ');
   AppendOneLine(record.source.empty() ? std::string_view("-") : record.source, out);
   out->push_back(' ');
-  std::string level(record.level);
-  for (char& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // An unknown level keeps its input text: it is escaped like the rest of the line.
+  std::string upper(record.level);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string level;
+  AppendOneLine(upper, &level);
   std::string_view color = style.color ? LevelColor(record.level) : "";
   out->append(color);
   out->append(fmt::format("{:<5}", level));
@@ -317,6 +320,10 @@ void WriteTable(const engine::Table& table, OutputFormat format, bool color, std
     if (cell.kind == engine::Cell::Kind::kNull) return "-";
     std::string text;
     AppendOneLine(cell.text, &text);
+    // A tab would jump to the terminal's next tab stop and shift the columns after it.
+    for (size_t at = 0; (at = text.find('\t', at)) != std::string::npos; at += 2) {
+      text.replace(at, 1, "\\t");
+    }
     return text;
   };
   std::vector<size_t> widths(columns);
