@@ -27,13 +27,31 @@ void FilterRows(const DecodedColumn& column, const Rows& in, ValueOf value_index
   // A dictionary column may come without values (DecodedBlock::LoadCodes).
   const bool by_code = !column.dictionary.empty() && !column.codes.empty();
   if (by_code) {
-    std::vector<int8_t> verdict(column.dictionary.size(), -1);
+    const size_t distinct = column.dictionary.size();
+    std::vector<uint8_t> verdict(distinct + 1, 0);  // the last entry: no value
+    if (distinct <= in.size()) {
+      // Few distinct values (levels, sources, hosts): test them all, then select without a
+      // branch per row.
+      for (size_t code = 0; code < distinct; ++code) verdict[code] = test(column.dictionary[code]);
+      const uint32_t* codes = column.codes.data();
+      out->resize(in.size());
+      uint32_t* kept = out->data();
+      size_t n = 0;
+      for (uint32_t row : in) {
+        uint32_t index = value_index(row);
+        kept[n] = row;
+        n += verdict[index == DecodedBlock::kAbsentValue ? distinct : codes[index]];
+      }
+      out->resize(n);
+      return;
+    }
+    std::vector<int8_t> known(distinct, -1);
     for (uint32_t row : in) {
       uint32_t index = value_index(row);
       if (index == DecodedBlock::kAbsentValue) continue;
       uint32_t code = column.codes[index];
-      if (verdict[code] < 0) verdict[code] = test(column.dictionary[code]) ? 1 : 0;
-      if (verdict[code] != 0) out->push_back(row);
+      if (known[code] < 0) known[code] = test(column.dictionary[code]) ? 1 : 0;
+      if (known[code] != 0) out->push_back(row);
     }
     return;
   }

@@ -49,6 +49,8 @@ class Runner {
   // Reads, prunes, filters and processes plan_[i]. An unreadable block is reported and
   // becomes an empty result; only the work's own errors fail the scan.
   Status Process(size_t i, std::unique_ptr<BlockOutput>* out);
+  // Puts block i's result in its slot and wakes the consumer if it waits for one.
+  void Store(size_t i, Status status, std::unique_ptr<BlockOutput> output);
   void WorkerLoop();
 
   const ScanRequest& request_;
@@ -67,6 +69,8 @@ class Runner {
   size_t consumed_ = 0;
   size_t window_ = 1;
   bool stop_ = false;
+  bool consumer_waiting_ = false;
+  unsigned workers_waiting_ = 0;
 };
 
 Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
@@ -130,45 +134,65 @@ Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
   return status;
 }
 
+void Runner::Store(size_t i, Status status, std::unique_ptr<BlockOutput> output) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    slots_[i].status = std::move(status);
+    slots_[i].output = std::move(output);
+    slots_[i].done = true;
+    wake = consumer_waiting_;
+  }
+  if (wake) slot_done_.notify_one();
+}
+
 void Runner::WorkerLoop() {
   while (true) {
     size_t i;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      ++workers_waiting_;
       window_moved_.wait(lock, [&] {
         return stop_ || next_ >= plan_.size() || next_ < consumed_ + window_;
       });
+      --workers_waiting_;
       if (stop_ || next_ >= plan_.size()) return;
       i = next_++;
     }
     std::unique_ptr<BlockOutput> output;
     Status status = Process(i, &output);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      slots_[i].status = std::move(status);
-      slots_[i].output = std::move(output);
-      slots_[i].done = true;
-    }
-    slot_done_.notify_all();
+    Store(i, std::move(status), std::move(output));
   }
 }
 
 Status Runner::Run(const BlockConsumer& consume, ScanStats* stats) {
+  // The calling thread is one of the `jobs`: while the block it must consume next is not
+  // ready, it processes the next unclaimed one itself. Threads wake each other only when
+  // one of them waits, because a wake-up costs more than reading a small block.
   const unsigned jobs = std::max(1u, request_.jobs);
   window_ = jobs * 4;
   std::vector<std::thread> workers;
-  if (jobs > 1) {
-    for (unsigned t = 0; t < jobs; ++t) workers.emplace_back([this] { WorkerLoop(); });
-  }
+  for (unsigned t = 1; t < jobs; ++t) workers.emplace_back([this] { WorkerLoop(); });
   Status result;
   for (size_t i = 0; i < plan_.size(); ++i) {
     Slot slot;
-    if (jobs > 1) {
+    {
       std::unique_lock<std::mutex> lock(mutex_);
-      slot_done_.wait(lock, [&] { return slots_[i].done; });
+      while (!slots_[i].done) {
+        if (next_ < plan_.size() && next_ < consumed_ + window_) {
+          size_t j = next_++;
+          lock.unlock();
+          std::unique_ptr<BlockOutput> output;
+          Status status = Process(j, &output);
+          Store(j, std::move(status), std::move(output));
+          lock.lock();
+          continue;
+        }
+        consumer_waiting_ = true;
+        slot_done_.wait(lock, [&] { return slots_[i].done; });
+        consumer_waiting_ = false;
+      }
       slot = std::move(slots_[i]);
-    } else {
-      slot.status = Process(i, &slot.output);
     }
     if (slot.status.ok()) {
       const PlannedBlock* next = i + 1 < plan_.size() ? &plan_[i + 1] : nullptr;
@@ -184,11 +208,13 @@ Status Runner::Run(const BlockConsumer& consume, ScanStats* stats) {
       result = slot.status;
       break;
     }
-    if (jobs > 1) {
+    bool wake;
+    {
       std::lock_guard<std::mutex> lock(mutex_);
       consumed_ = i + 1;
-      window_moved_.notify_all();
+      wake = workers_waiting_ > 0;
     }
+    if (wake) window_moved_.notify_all();
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
