@@ -754,6 +754,27 @@ pipe_check "-c 5000" -o logfmt --order desc ''
 pipe_check -1 --sort duration_ms ''
 pipe_check -1 -o csv '| count by request_id'
 
+# ---- 7b. A terminal ----
+check "on a terminal: the newest 100 matches as text, oldest first, and a note that more matched"
+if command -v script >/dev/null 2>&1; then
+  "$LQ" --store "$store" -o ndjson 'level:error' >"$work/all-errors" 2>/dev/null
+  # script(1) gives logquery a terminal for stdout and stderr alike.
+  script -qec "'$LQ' --store '$store' --color never level:error" /dev/null >"$work/tty.out" 2>&1
+  tr -d '\r' <"$work/tty.out" >"$work/tty.txt"
+  records=$(grep -c '^20[0-9][0-9]-' "$work/tty.txt")
+  newest=$(tail -n 1 "$work/all-errors" | "$PY" -c 'import json,sys; r=json.loads(sys.stdin.read()); print(r["timestamp"], r["source"])')
+  last=$(grep '^20[0-9][0-9]-' "$work/tty.txt" | tail -n 1 | cut -d' ' -f1-2)
+  [[ $records == 100 && $last == "$newest" ]] \
+    || bad "logquery level:error on a terminal: $records text records, the last '$last', expected 100 ending with the newest '$newest'"
+  grep -q "showing the newest 100 matches" "$work/tty.txt" \
+    || bad "logquery level:error on a terminal: no note that more matched: $(head -c 300 "$work/tty.txt")"
+  script -qec "'$LQ' --store '$store' -o csv 'level:error'" /dev/null 2>&1 | tr -d '\r' >"$work/tty.csv"
+  [[ $(head -n 1 "$work/tty.csv") == timestamp,source,level,message && $(grep -c '^20[0-9][0-9]-' "$work/tty.csv") == 100 ]] \
+    || bad "logquery -o csv on a terminal: expected a header and 100 rows: $(head -c 300 "$work/tty.csv")"
+else
+  echo "  skip: script(1) is not installed"
+fi
+
 # ---- 8. Errors ----
 check "errors: syntax (64, column), unknown analysis (64), no store (66), unknown option (64), config (78), memory limit (70)"
 err_check() {  # err_check WANT_RC GREP_PATTERN DESCRIPTION LOGQUERY-ARGS...

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -190,32 +191,42 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
     search.order = options.descending ? engine::Order::kDescending : engine::Order::kAscending;
     search.limit = options.limit;
     search.memory_limit = options.memory_limit;
-    search.render = MakeRecordRenderer(style);
+    const engine::RecordRenderer plain_render = MakeRecordRenderer(style);
+    search.render = plain_render;
     // A terminal shows a page of the newest matches, oldest first, as journalctl does.
     const bool page = stdout_is_terminal && !options.limit_given && !options.order_given &&
                       search.sort.kind == engine::FieldRef::Kind::kTimestamp;
     if (page) {
-      // One more than a page tells whether there were more.
+      // One more than a page tells whether there were more. Each record is framed by its
+      // length, so that the page can be reversed record by record (a CSV record may hold
+      // newlines).
       search.limit = kTerminalPage + 1;
       search.order = engine::Order::kDescending;
+      search.render = [render = search.render](const Record& record, std::string* out) {
+        size_t at = out->size();
+        out->append(sizeof(uint64_t), '\0');
+        render(record, out);
+        uint64_t length = out->size() - at - sizeof(uint64_t);
+        std::memcpy(out->data() + at, &length, sizeof length);
+      };
     }
     out.Append(RecordHeader(style));
-    uint64_t printed = 0;
+    bool printed = false;
     std::vector<std::string> page_rows;
     status = engine::SearchRecords(
         **snapshot, search,
         [&](std::string_view text) {
           if (page) {
-            // Whole lines, newest first: kept to print in reverse.
-            size_t start = 0;
-            while (start < text.size()) {
-              size_t end = text.find('\n', start);
-              page_rows.emplace_back(text.substr(start, end + 1 - start));
-              start = end + 1;
+            // Whole records, newest first: kept to print in reverse.
+            while (!text.empty()) {
+              uint64_t length = 0;
+              std::memcpy(&length, text.data(), sizeof length);
+              page_rows.emplace_back(text.substr(sizeof length, length));
+              text.remove_prefix(sizeof length + length);
             }
             return true;
           }
-          ++printed;
+          printed = true;
           out.Append(text);
           out.Flush();  // the first records go out while the scan goes on
           return out.status().ok();
@@ -225,13 +236,16 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
     if (more) page_rows.pop_back();  // the oldest
     for (auto it = page_rows.rbegin(); it != page_rows.rend(); ++it) out.Append(*it);
     if (more) {
+      out.Flush();  // the note comes after the page, where the reader's eyes are
       cli::Error("showing the newest {} matches; use --limit N (0 for all) to see more",
                  kTerminalPage);
     }
-    if (printed == 0 && page_rows.empty()) rc = cli::kExitNoMatch;
+    if (!printed && page_rows.empty()) rc = cli::kExitNoMatch;
     if (options.follow && status.ok() && out.status().ok()) {
       out.Flush();
-      status = Follow(options, **snapshot, search, &out);
+      engine::RecordSearch follow = search;
+      follow.render = plain_render;  // not framed: follow mode prints as it finds
+      status = Follow(options, **snapshot, follow, &out);
       rc = cli::kExitOk;
     }
   }
