@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/json_writer.h"
+#include "common/store/store_writer.h"
 
 namespace logstream::engine {
 namespace {
@@ -20,6 +21,15 @@ struct FollowBlock : BlockOutput {
 bool Overlaps(uint64_t first, uint64_t last, const store::SeqRange& seqs) {
   return last >= seqs.first && first <= seqs.last;
 }
+
+uint64_t RecordsIn(const store::SegmentReader& reader) {
+  uint64_t records = 0;
+  for (const store::BlockMeta& meta : reader.blocks()) records += meta.records;
+  return records;
+}
+
+// The writer merges runs of segments smaller than this (WriterOptions).
+const uint64_t kSmallSegmentRecords = store::WriterOptions{}.small_segment_records;
 
 }  // namespace
 
@@ -60,18 +70,26 @@ Status StoreFollower::Scan(const store::StoreSnapshot& snapshot, bool emit,
     bool any = false;
     bool only_sealed = true;
     bool unchanged_log = false;
+    uint64_t seen_records = 0;
+    std::vector<uint64_t> seen_fingerprints;
     for (const Unit& unit : units) {
       if (!Overlaps(unit.first, unit.last, seqs)) continue;
       any = true;
       only_sealed = only_sealed && !unit.from_wal;
       unchanged_log = segment.from_wal && unit.from_wal && unit.first == seqs.first &&
                       unit.last == seqs.last;
+      seen_records += unit.records;
+      seen_fingerprints.insert(seen_fingerprints.end(), unit.fingerprints.begin(),
+                               unit.fingerprints.end());
     }
     if (unchanged_log) continue;
-    if (!segment.from_wal && any && only_sealed) {
-      // A merge of segments already taken in holds no record they did not.
+    const uint64_t records = RecordsIn(reader);
+    if (!segment.from_wal && any && only_sealed && records == seen_records) {
+      // A merge of segments already taken in: it holds exactly their records. (Had it also
+      // taken in a segment sealed since the last poll, it would hold more.)
       std::erase_if(units, [&](const Unit& unit) { return Overlaps(unit.first, unit.last, seqs); });
-      units.push_back(Unit{seqs.first, seqs.last, false, {}});
+      if (records >= kSmallSegmentRecords) seen_fingerprints.clear();
+      units.push_back(Unit{seqs.first, seqs.last, false, records, std::move(seen_fingerprints)});
       sealed_seen_.insert(reader.path());
       continue;
     }
@@ -128,11 +146,15 @@ Status StoreFollower::Scan(const store::StoreSnapshot& snapshot, bool emit,
       if (!Overlaps(unit.first, unit.last, seqs)) continue;
       for (uint64_t fingerprint : unit.fingerprints) ++seen[fingerprint];
     }
-    Unit replacement{seqs.first, seqs.last, segment.from_wal, {}};
+    const uint64_t records = RecordsIn(*segment.reader);
+    // Logged records will be sealed, and small segments merged: both come back under a new
+    // range, and their fingerprints tell which of their records were printed.
+    const bool keep = segment.from_wal || records < kSmallSegmentRecords;
+    Unit replacement{seqs.first, seqs.last, segment.from_wal, records, {}};
     for (std::unique_ptr<FollowBlock>& block : blocks[segment.reader.get()]) {
       for (size_t i = 0; i < block->ns.size(); ++i) {
         uint64_t fingerprint = block->fingerprints[i];
-        if (segment.from_wal) replacement.fingerprints.push_back(fingerprint);
+        if (keep) replacement.fingerprints.push_back(fingerprint);
         auto it = seen.find(fingerprint);
         if (it != seen.end() && it->second > 0) {
           --it->second;

@@ -8,8 +8,13 @@
 // (docs/store-format.md "Sequence numbers"). A segment whose range meets nothing seen is
 // new; one that covers only sealed segments seen before is their merge and holds nothing
 // new; one that covers logged records seen before is their seal, and holds them plus
-// possibly more: the records seen are recognised by a fingerprint of their content (kept
-// only for logged, unsealed records, so memory is bounded by the log).
+// possibly more: the records seen are recognised by a fingerprint of their content. Merges
+// are told apart by their record count: a merge of segments seen holds exactly their records;
+// one that also took in a segment sealed since the last poll holds more, and is read with
+// the fingerprints of the small segments it merged. Fingerprints are kept only for logged
+// records and small segments (the ones the writer merges), so memory stays bounded.
+// A `logstore compact` that merges big segments with one not yet seen prints the big
+// segments' matches again (at least once, never lost).
 #pragma once
 
 #include <cstdint>
@@ -41,7 +46,10 @@ class StoreFollower {
     uint64_t first = 0;
     uint64_t last = 0;
     bool from_wal = false;
-    std::vector<uint64_t> fingerprints;  // from_wal: the matching records' fingerprints
+    uint64_t records = 0;                // all its records, matching or not
+    // The matching records' fingerprints, kept while the unit may come back under another
+    // range: logged records (until sealed) and small segments (until merged).
+    std::vector<uint64_t> fingerprints;
   };
   struct Found {  // a matching record of one scanned segment
     int64_t ns;

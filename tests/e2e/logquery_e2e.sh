@@ -912,7 +912,7 @@ rc=$?
 [[ $rc == 0 && ! -s $work/d.err ]] || bad "logquery --from 2025-05-15 (not the damaged day) on a damaged store: rc $rc, stderr $(head -c 200 "$work/d.err"); expected 0 and nothing"
 
 # ---- 12. Follow mode ----
-check "--follow: records stored while following print once each, through the log, seals and a fast stream"
+check "--follow: records stored while following print once each, through the log, seals, merges and a fast stream"
 fstore=$work/followstore
 {
   printf '{"timestamp":"2025-05-13T00:00:00Z","source":"live","level":"info","message":"base %s"}\n' 1 2
@@ -926,7 +926,9 @@ fls_pid=$!
 bg_pids+=("$fls_pid")
 exec {ffeed}>"$ffifo"
 # {ffeed}>&-: the follower must not hold the fifo open, or logstore never sees its end.
-"$LQ" --store "$fstore" --follow --poll-interval 100ms 'source:live' >"$work/f.out" 2>"$work/f.err" {ffeed}>&- &
+# A poll every 2.5 s sees two or three seals at once, and the writer's merge of a day's
+# eight small segments usually before the last of them.
+"$LQ" --store "$fstore" --follow --poll-interval 2500ms 'source:live' >"$work/f.out" 2>"$work/f.err" {ffeed}>&- &
 flq_pid=$!
 bg_pids+=("$flq_pid")
 sleep 0.5
@@ -947,20 +949,39 @@ with open(sys.argv[1]) as f:
             line = json.dumps(r) + "\n"
         sys.stdout.write(line)
 PYEOF
-for wave in w1 w2 w3; do
+# Waves 4 to 12: nine more seals, each a small segment per day, so that the writer merges
+# eight of a day into one, often before the follower has seen the last one.
+"$PY" - "$gen" "$work" <<'PYEOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+for wave in range(4, 13):
+    with open("%s/f.w%d" % (sys.argv[2], wave), "w") as out:
+        for i in range(9000):
+            r = json.loads(lines[(wave * 9000 + i) % len(lines)])
+            # All on one day, so that the day's small segments pile up and get merged.
+            second = wave * 9000 + i
+            r["timestamp"] = "2025-05-20T%02d:%02d:%02dZ" % (second // 3600 % 24, second // 60 % 60, second % 60)
+            if i % 1000 == 7:
+                r["source"] = "live"
+                r["message"] = "wave%d %d" % (wave, i)
+            out.write(json.dumps(r) + "\n")
+PYEOF
+for wave in w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12; do
   (cat "$work/f.$wave" >&"$ffeed") 2>/dev/null || fail "cannot write to the running logstore: $(cat "$work/f.lserr")"
   sleep 1.2
 done
 exec {ffeed}>&-
 wait_exit "$fls_pid" 10 "logstore (follow) after end of input"
 forget "$fls_pid"
-cat "$work/f.base" "$work/f.w1" "$work/f.w2" "$work/f.w3" | "$LF" 'source:live' | sort >"$work/f.expected"
+cat "$work/f.base" "$work/f.w"{1..12} | "$LF" 'source:live' | sort >"$work/f.expected"
+merged=$(find "$fstore/data/2025-05-20" -name 'seg-*.lsg' | wc -l)
+((merged < 9)) || bad "test setup: nine seals of 2025-05-20 left $merged segments: the writer merged none"
 want=$(wc -l <"$work/f.expected")
-for _ in $(seq 1 50); do
+for _ in $(seq 1 100); do
   (($(wc -l <"$work/f.out") >= want)) && break
   sleep 0.1
 done
-sleep 0.5  # a duplicate would come in the next polls
+sleep 3  # a duplicate would come in the next poll
 kill -0 "$flq_pid" 2>/dev/null || bad "logquery --follow ended by itself: $(cat "$work/f.err")"
 kill "$flq_pid" 2>/dev/null
 wait "$flq_pid" 2>/dev/null
