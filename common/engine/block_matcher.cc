@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "common/engine/message_search.h"
+
 namespace logstream::engine {
 
 using query::NodeOp;
@@ -61,10 +63,9 @@ void FilterRows(const DecodedColumn& column, const Rows& in, ValueOf value_index
   }
 }
 
+// Source and level are filtered by code when they are dictionaries.
 Status NeedColumn(DecodedBlock* block, std::string_view name, const DecodedColumn** column) {
-  // The message's values are always decoded (its references need them); source and level
-  // are filtered by code when they are dictionaries.
-  LS_RETURN_IF_ERROR(name == store::kMessageChunk ? block->LoadColumn(name) : block->LoadCodes(name));
+  LS_RETURN_IF_ERROR(block->LoadCodes(name));
   *column = block->column(name);
   if (*column == nullptr) return Status::Corruption(fmt::format("block has no '{}' chunk", name));
   return Status();
@@ -80,8 +81,12 @@ BlockMatcher::BlockMatcher(const query::Program& program) : program_(program) {
       name.append(p.key);
     }
     field_chunks_.push_back(std::move(name));
+    message_searches_.push_back(p.target == Target::kMessage ? std::make_unique<MessageSearch>(p)
+                                                             : nullptr);
   }
 }
+
+BlockMatcher::~BlockMatcher() = default;
 
 Status BlockMatcher::Select(DecodedBlock* block, Rows* rows) const {
   if (program_.matches_everything() || rows->empty()) return Status();
@@ -167,12 +172,8 @@ Status BlockMatcher::Leaf(uint32_t index, DecodedBlock* block, const Rows& in, R
       }, out);
       return Status();
     case Target::kMessage:
-      LS_RETURN_IF_ERROR(NeedColumn(block, store::kMessageChunk, &column));
-      FilterRows(*column, in, same_row, [&](const Value& message) {
-        if (p.test == Test::kWords) return query::FindPhrase(message.text, p.words, p.last_is_prefix);
-        if (p.test == Test::kPresent) return !message.text.empty();
-        return query::MatchValue(p, Value::String(message.text));
-      }, out);
+      LS_RETURN_IF_ERROR(block->LoadMessageText());
+      message_searches_[index]->Select(block->message_text(), in, out);
       return Status();
     case Target::kField:
       break;

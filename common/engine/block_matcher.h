@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,13 @@ namespace logstream::engine {
 // Row numbers of a block, ascending.
 using Rows = std::vector<uint32_t>;
 
+class MessageSearch;
+
 // Immutable after construction; Select() may run on many threads at once.
 class BlockMatcher {
  public:
   explicit BlockMatcher(const query::Program& program);
+  ~BlockMatcher();
 
   // Keeps in *rows (ascending) those that match. Loads the columns the tests need into
   // `block`; fails only when a chunk is unreadable.
@@ -33,6 +37,7 @@ class BlockMatcher {
 
   const query::Program& program_;
   std::vector<std::string> field_chunks_;  // per predicate: "f."+key for field tests
+  std::vector<std::unique_ptr<MessageSearch>> message_searches_;  // per message predicate
 };
 
 }  // namespace logstream::engine

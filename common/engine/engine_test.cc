@@ -498,6 +498,18 @@ const std::vector<std::string>& PropertyQueries() {
       "path:/^\\/api\\/v[0-9]+\\//",        // regexes
       "user:/^al/i",
       "message:/took [0-9]{3,}ms/",
+      "message:/^took/",                    // regex anchors over a block's messages at once
+      "message:/(?i)^connection/",
+      "message:/started$/",
+      "message:/\\bk[0-9]+$/",
+      "message:/\\Atook/",                   // \A and (?-m) are tested message by message
+      "message:/(?-m:^took)/",
+      "message:/x*/",                       // matches the empty string, so every message
+      "\"Connection TIMEOUT after\"",        // phrases across a message and its field values
+      "\"refused by db\"",
+      "level:error \"connection refused\"",  // few rows left for the message test
+      "level:error OR \"connection refused\"",
+      "-\"connection refused\"",
       "timestamp:/T0[0-3]:/",
       "user:*",                             // presence
       "-host:*",

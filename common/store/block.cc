@@ -616,10 +616,14 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out, bool 
     return Status();
   }
   auto column = std::make_unique<LoadedColumn>();
+  if (chunk_name == kMessageChunk) {
+    LS_RETURN_IF_ERROR(MakeMessageColumn(column.get()));
+    *out = column.get();
+    columns_.emplace(std::string(chunk_name), std::move(column));
+    return Status();
+  }
   LS_RETURN_IF_ERROR(loader_(*chunk, &column->raw));
-  // The message chunk's references need its values: it is always decoded in full.
-  const bool values = want_values || chunk_name == kMessageChunk;
-  LS_RETURN_IF_ERROR(DecodeValueColumn(column->raw, &column->decoded, values));
+  LS_RETURN_IF_ERROR(DecodeValueColumn(column->raw, &column->decoded, want_values));
   const DecodedColumn& decoded = column->decoded;
   const size_t decoded_count = decoded.values.empty() ? decoded.codes.size() : decoded.values.size();
   bool is_field = chunk_name.substr(0, kFieldChunkPrefix.size()) == kFieldChunkPrefix;
@@ -627,15 +631,20 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out, bool 
     LS_RETURN_IF_ERROR(LoadShapes());
     std::string_view key = FieldChunkKey(chunk_name);
     // Which shapes hold the key, then each row's index into the column's values.
-    std::vector<bool> shape_has(shape_keys_.size(), false);
+    std::vector<uint8_t> shape_has(shape_keys_.size(), 0);
     for (size_t s = 0; s < shape_keys_.size(); ++s) {
       shape_has[s] = std::find(shape_keys_[s].begin(), shape_keys_[s].end(), key) !=
                      shape_keys_[s].end();
     }
-    column->index_of_row.assign(meta_->records, kNoValue);
+    // Without a branch per row: this runs for every row of every field column loaded.
+    column->index_of_row.resize(meta_->records);
+    uint32_t* index_of_row = column->index_of_row.data();
+    const uint32_t* row_shape = row_shape_.data();
     uint32_t next = 0;
     for (uint32_t row = 0; row < meta_->records; ++row) {
-      if (shape_has[row_shape_[row]]) column->index_of_row[row] = next++;
+      const uint32_t has = shape_has[row_shape[row]];
+      index_of_row[row] = has != 0 ? next : kNoValue;
+      next += has;
     }
     if (next != decoded_count) {
       return Status::Corruption(fmt::format("field chunk '{}' has the wrong value count", key));
@@ -643,73 +652,128 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out, bool 
   } else if (decoded_count != meta_->records) {
     return Status::Corruption(
         fmt::format("chunk '{}' has the wrong record count", chunk_name));
-  } else if (chunk_name == kMessageChunk) {
-    LS_RETURN_IF_ERROR(ResolveMessageRefs(column.get()));
   }
   *out = column.get();
   columns_.emplace(std::string(chunk_name), std::move(column));
   return Status();
 }
 
-Status DecodedBlock::ResolveMessageRefs(LoadedColumn* messages) {
-  std::vector<Value>& values = messages->decoded.values;
-  bool any = false;
-  for (const Value& value : values) {
-    any = any || value.text.find(kMessageRefMarker) != std::string_view::npos;
-  }
-  if (!any) return Status();
-  LS_RETURN_IF_ERROR(LoadShapes());
-  std::string& text = messages->decoded.text_storage;
-  std::vector<std::vector<LoadedColumn*>> columns_of_shape(shape_keys_.size());
-  std::vector<std::pair<size_t, size_t>> spans(values.size(), {0, std::string_view::npos});
+// The field columns that references point to, by shape and field position: a lookup by
+// name for every reference would cost more than copying the text.
+struct DecodedBlock::FieldColumnCache {
+  std::vector<std::vector<LoadedColumn*>> of_shape;
   std::string name;
-  for (uint32_t row = 0; row < values.size(); ++row) {
-    std::string_view encoded = values[row].text;
-    if (encoded.find(kMessageRefMarker) == std::string_view::npos) continue;
-    size_t start = text.size();
-    for (size_t k = 0; k < encoded.size(); ++k) {
-      if (encoded[k] != kMessageRefMarker) {
-        // The literal run up to the next reference, in one append.
-        size_t marker = encoded.find(kMessageRefMarker, k);
-        if (marker == std::string_view::npos) marker = encoded.size();
-        text.append(encoded.data() + k, marker - k);
-        k = marker - 1;
-        continue;
-      }
-      if (++k == encoded.size()) return Status::Corruption("message ends inside a reference");
-      if (encoded[k] == kMessageRefEscape) {
-        text.push_back(kMessageRefMarker);
-        continue;
-      }
-      auto field = static_cast<unsigned char>(encoded[k]);
-      const uint32_t shape = row_shape_[row];
-      const std::vector<std::string_view>& keys = shape_keys_[shape];
-      if (field >= keys.size()) return Status::Corruption("message refers to a missing field");
-      // Columns by shape and field position: a lookup by name for every reference would
-      // cost more than copying the text.
-      std::vector<LoadedColumn*>& known = columns_of_shape[shape];
-      if (known.empty()) known.assign(keys.size(), nullptr);
-      if (known[field] == nullptr) {
-        name.assign(kFieldChunkPrefix);
-        name.append(keys[field]);
-        LS_RETURN_IF_ERROR(Load(name, &known[field]));
-      }
-      LoadedColumn* column = known[field];
-      if (column == nullptr || column->index_of_row[row] == kNoValue) {
-        return Status::Corruption("message refers to a missing field");
-      }
-      text.append(column->decoded.values[column->index_of_row[row]].text);
+};
+
+Status DecodedBlock::ResolveMessage(uint32_t row, std::string_view encoded,
+                                    FieldColumnCache* cache, std::string* text) {
+  for (size_t k = 0; k < encoded.size(); ++k) {
+    if (encoded[k] != kMessageRefMarker) {
+      // The literal run up to the next reference, in one append.
+      size_t marker = encoded.find(kMessageRefMarker, k);
+      if (marker == std::string_view::npos) marker = encoded.size();
+      text->append(encoded.data() + k, marker - k);
+      k = marker - 1;
+      continue;
     }
-    spans[row] = {start, text.size() - start};
+    if (++k == encoded.size()) return Status::Corruption("message ends inside a reference");
+    if (encoded[k] == kMessageRefEscape) {
+      text->push_back(kMessageRefMarker);
+      continue;
+    }
+    auto field = static_cast<unsigned char>(encoded[k]);
+    const uint32_t shape = row_shape_[row];
+    const std::vector<std::string_view>& keys = shape_keys_[shape];
+    if (field >= keys.size()) return Status::Corruption("message refers to a missing field");
+    std::vector<LoadedColumn*>& known = cache->of_shape[shape];
+    if (known.empty()) known.assign(keys.size(), nullptr);
+    if (known[field] == nullptr) {
+      cache->name.assign(kFieldChunkPrefix);
+      cache->name.append(keys[field]);
+      LS_RETURN_IF_ERROR(Load(cache->name, &known[field]));
+    }
+    const LoadedColumn* column = known[field];
+    if (column == nullptr || column->index_of_row[row] == kNoValue) {
+      return Status::Corruption("message refers to a missing field");
+    }
+    text->append(column->decoded.values[column->index_of_row[row]].text);
   }
-  // Views are taken only now: appending above may have moved the buffer.
-  for (uint32_t row = 0; row < values.size(); ++row) {
-    if (spans[row].second == std::string_view::npos) continue;
-    values[row].text = std::string_view(text).substr(spans[row].first, spans[row].second);
+  return Status();
+}
+
+Status DecodedBlock::LoadMessageText() {
+  if (message_text_loaded_) return Status();
+  const ChunkRef* chunk = meta_->FindChunk(kMessageChunk);
+  if (chunk == nullptr) return Status::Corruption("block has no 'message' chunk");
+  std::string raw;
+  LS_RETURN_IF_ERROR(loader_(*chunk, &raw));
+  std::vector<std::string_view> encoded;
+  std::vector<std::string_view> dictionary;
+  std::vector<uint32_t> codes;
+  LS_RETURN_IF_ERROR(DecodeTextColumn(raw, &encoded, &dictionary, &codes));
+  const uint32_t records = meta_->records;
+  if (encoded.size() != records) {
+    return Status::Corruption("chunk 'message' has the wrong record count");
   }
-  // Dictionary entries are templates now, not messages: groupings must not use them.
-  messages->decoded.dictionary.clear();
-  messages->decoded.codes.clear();
+  std::string& text = message_text_.text;
+  std::vector<uint32_t>& offsets = message_text_.offsets;
+  text.clear();
+  // References make messages longer than their encoding; half again is usually enough.
+  text.reserve(raw.size() + raw.size() / 2 + records);
+  offsets.resize(size_t{records} + 1);
+  offsets[0] = 0;
+  FieldColumnCache cache;
+  bool any_reference = false;
+  for (uint32_t row = 0; row < records; ++row) {
+    std::string_view message = encoded[row];
+    if (std::memchr(message.data(), kMessageRefMarker, message.size()) == nullptr) {
+      text.append(message);
+    } else {
+      if (!any_reference) {
+        LS_RETURN_IF_ERROR(LoadShapes());
+        cache.of_shape.resize(shape_keys_.size());
+        any_reference = true;
+      }
+      LS_RETURN_IF_ERROR(ResolveMessage(row, message, &cache, &text));
+    }
+    text.push_back('\n');
+    // A block holds at most 2 MiB of input, so this only trips on corrupt references.
+    if (text.size() > UINT32_MAX) return Status::Corruption("messages too long for a block");
+    offsets[row + 1] = static_cast<uint32_t>(text.size());
+  }
+  message_dictionary_.clear();
+  message_codes_.clear();
+  if (!any_reference && codes.size() == records) {
+    // Dictionary entries are whole messages: point each at its first row's copy (the chunk
+    // bytes they view are about to go).
+    message_dictionary_.assign(dictionary.size(), std::string_view());
+    std::vector<bool> seen(dictionary.size(), false);
+    for (uint32_t row = 0; row < records; ++row) {
+      if (seen[codes[row]]) continue;
+      seen[codes[row]] = true;
+      message_dictionary_[codes[row]] = message_text_.message(row);
+    }
+    // A code no row uses keeps an empty view: nothing will count it.
+    message_codes_ = std::move(codes);
+  }
+  message_text_loaded_ = true;
+  return Status();
+}
+
+Status DecodedBlock::MakeMessageColumn(LoadedColumn* column) {
+  LS_RETURN_IF_ERROR(LoadMessageText());
+  DecodedColumn& decoded = column->decoded;
+  decoded.values.resize(meta_->records);
+  for (uint32_t row = 0; row < meta_->records; ++row) {
+    decoded.values[row] = Value::String(message_text_.message(row));
+  }
+  if (!message_codes_.empty()) {
+    decoded.repr = ColumnRepr::kDict;
+    for (std::string_view text : message_dictionary_) {
+      decoded.dictionary.push_back(Value::String(text));
+    }
+    decoded.codes = message_codes_;
+  }
   return Status();
 }
 

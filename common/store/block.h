@@ -205,6 +205,20 @@ class DecodedBlock {
   };
   FieldColumn field_column(std::string_view chunk_name) const;
 
+  // The block's messages, references resolved, one after another in one buffer, each followed
+  // by a newline: a search scans the whole block in one pass (the newline keeps a word or a
+  // regex anchor from running on into the next message). LoadMessageText builds it once,
+  // without a Value per row; the message column of LoadColumn/LoadAll views into it.
+  struct MessageText {
+    std::string text;
+    std::vector<uint32_t> offsets;  // row r is text[offsets[r], offsets[r + 1] - 1)
+    std::string_view message(uint32_t row) const {
+      return std::string_view(text).substr(offsets[row], offsets[row + 1] - offsets[row] - 1);
+    }
+  };
+  Status LoadMessageText();
+  const MessageText& message_text() const { return message_text_; }
+
   // Fills *record with row `row` (needs LoadAll()). Views stay valid while this block lives.
   void Materialize(uint32_t row, Record* record) const;
 
@@ -215,14 +229,24 @@ class DecodedBlock {
     std::vector<uint32_t> index_of_row;  // fields: row -> value index, or UINT32_MAX
   };
   Status Load(std::string_view chunk_name, LoadedColumn** out, bool want_values = true);
-  // Puts back the field values that the message chunk stores as references.
-  Status ResolveMessageRefs(LoadedColumn* messages);
+  // Appends `encoded` to *text with each reference replaced by the field value it stands for.
+  struct FieldColumnCache;
+  Status ResolveMessage(uint32_t row, std::string_view encoded, FieldColumnCache* columns,
+                        std::string* text);
+  // The message column as LoadColumn returns it, made from message_text_.
+  Status MakeMessageColumn(LoadedColumn* column);
 
   const BlockMeta* meta_;
   ChunkLoader loader_;
   std::vector<Timestamp> timestamps_;
   bool timestamps_loaded_ = false;
   std::unordered_map<std::string, std::unique_ptr<LoadedColumn>> columns_;
+  MessageText message_text_;
+  bool message_text_loaded_ = false;
+  // Set by LoadMessageText for a dictionary message column without references: groupings
+  // by message may count its codes.
+  std::vector<std::string_view> message_dictionary_;
+  std::vector<uint32_t> message_codes_;
   // Shapes: the keys of each shape, and each record's shape.
   std::string shape_raw_;
   std::vector<std::vector<std::string_view>> shape_keys_;

@@ -403,8 +403,9 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out, bool want_va
   std::vector<std::string_view> texts;
   std::vector<std::string_view> dictionary;
   const bool coded = repr == ColumnRepr::kDict || repr == ColumnRepr::kConst;
+  // A coded column's values come from its codes, not from a text per row.
   LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, &texts, &dictionary, &out->codes,
-                                 want_values || !coded));
+                                 !coded));
   if (!in.empty()) return Malformed("trailing bytes");
   if (repr == ColumnRepr::kMixed) {
     if (kinds.size() != texts.size()) return Malformed("mixed count");
@@ -418,14 +419,53 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out, bool want_va
   out->dictionary.reserve(dictionary.size());
   for (std::string_view text : dictionary) out->dictionary.push_back(MakeValue(kind, text));
   if (!want_values && coded) return Status();  // values are dictionary[codes[i]]
-  out->values.resize(texts.size());
-  if (out->codes.size() == texts.size() && !out->dictionary.empty()) {
+  // Appended rather than resized and assigned: every row of every loaded column passes here.
+  out->values.reserve(coded ? out->codes.size() : texts.size());
+  if (coded) {
     // Each distinct value was made once above (a number parsed once, not once per row).
-    for (size_t i = 0; i < texts.size(); ++i) out->values[i] = out->dictionary[out->codes[i]];
+    for (uint32_t code : out->codes) out->values.push_back(out->dictionary[code]);
+  } else if (kind == Kind::kString) {
+    for (std::string_view text : texts) out->values.push_back(Value::String(text));
   } else {
-    for (size_t i = 0; i < texts.size(); ++i) out->values[i] = MakeValue(kind, texts[i]);
+    for (std::string_view text : texts) out->values.push_back(MakeValue(kind, text));
   }
   return Status();
+}
+
+Status DecodeTextColumn(std::string_view data, std::vector<std::string_view>* texts,
+                        std::vector<std::string_view>* dictionary, std::vector<uint32_t>* codes) {
+  dictionary->clear();
+  codes->clear();
+  if (data.empty()) return Malformed("empty");
+  Decoder in(data);
+  auto repr = static_cast<ColumnRepr>(data[0]);
+  if (repr == ColumnRepr::kMixed) {
+    // The kinds do not matter to a text search: skip them, then read the nested texts.
+    uint8_t repr_byte = 0;
+    uint64_t count = 0;
+    std::string_view kind_bytes;
+    if (!in.GetByte(&repr_byte) || !in.GetVarint64(&count) || count > in.remaining() ||
+        !in.GetBytes(count, &kind_bytes)) {
+      return Malformed("mixed header");
+    }
+    for (char kind : kind_bytes) {
+      if (!ValidKind(static_cast<uint8_t>(kind))) return Malformed("kind");
+    }
+    ColumnRepr text_repr = ColumnRepr::kPlain;
+    Kind kind = Kind::kString;
+    LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, texts, dictionary, codes));
+    if (texts->size() != count) return Malformed("mixed count");
+    dictionary->clear();  // per-value kinds: equal texts are not equal values
+    codes->clear();
+  } else if (repr == ColumnRepr::kConst || repr == ColumnRepr::kDict ||
+             repr == ColumnRepr::kPlain) {
+    ColumnRepr text_repr = ColumnRepr::kPlain;
+    Kind kind = Kind::kString;
+    LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, texts, dictionary, codes));
+  } else {
+    return Malformed("a number column where texts were expected");
+  }
+  return in.empty() ? Status() : Malformed("trailing bytes");
 }
 
 void EncodeTimestampColumn(const std::vector<Timestamp>& values,

@@ -51,6 +51,13 @@ struct DecodedColumn {
 // or a grouping needs; other columns are decoded in full either way.
 Status DecodeValueColumn(std::string_view data, DecodedColumn* out, bool want_values = true);
 
+// Decodes a column whose values are read as texts only (the message column) into views of
+// `data`, without making a Value per row: the cheap path for a scan of every message. kDict
+// and kConst columns also fill `dictionary` and `codes`. Number columns (never written for
+// text) are Corruption here; DecodeValueColumn reads them.
+Status DecodeTextColumn(std::string_view data, std::vector<std::string_view>* texts,
+                        std::vector<std::string_view>* dictionary, std::vector<uint32_t>* codes);
+
 // The timestamp column: nanoseconds as zigzag deltas from the previous value, then the
 // sub-second digits (one byte for all when constant).
 void EncodeTimestampColumn(const std::vector<Timestamp>& values,
