@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct SharedCounters {
 
 struct Slot {
   bool done = false;
+  bool holds_place = false;  // counted in Runner::held_ until consumed
   Status status;
   std::unique_ptr<BlockOutput> output;
 };
@@ -60,13 +62,17 @@ class Runner {
   BlockMatcher matcher_;
   SharedCounters counters_;
 
-  // Worker coordination: blocks [consumed_, consumed_ + window_) may be in flight.
+  // Worker coordination. At most window_ blocks are held: being processed, or done with an
+  // output the consumer has not taken yet. A block that yields nothing (pruned, or no row
+  // matched) gives its place back at once, so the threads run far ahead over blocks the
+  // bloom filters skip (a few microseconds each) instead of waking each other per block,
+  // while the outputs waiting in memory stay bounded.
   std::mutex mutex_;
   std::condition_variable slot_done_;
   std::condition_variable window_moved_;
   std::vector<Slot> slots_;
   size_t next_ = 0;
-  size_t consumed_ = 0;
+  size_t held_ = 0;
   size_t window_ = 1;
   bool stop_ = false;
   bool consumer_waiting_ = false;
@@ -107,7 +113,7 @@ Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
   const store::TimeRange& range = request_.range;
   if (range.from_ns <= meta.min_ns && meta.max_ns < range.to_ns) {
     rows.resize(meta.records);
-    for (uint32_t row = 0; row < meta.records; ++row) rows[row] = row;
+    std::iota(rows.begin(), rows.end(), uint32_t{0});
   } else {
     if (Status status = block.LoadTimestamps(); !status.ok()) {
       report(status);
@@ -135,15 +141,23 @@ Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
 }
 
 void Runner::Store(size_t i, Status status, std::unique_ptr<BlockOutput> output) {
-  bool wake;
+  bool wake_consumer;
+  bool wake_workers = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    slots_[i].status = std::move(status);
-    slots_[i].output = std::move(output);
-    slots_[i].done = true;
-    wake = consumer_waiting_;
+    Slot& slot = slots_[i];
+    slot.holds_place = output != nullptr || !status.ok();
+    slot.status = std::move(status);
+    slot.output = std::move(output);
+    slot.done = true;
+    if (!slot.holds_place) {
+      --held_;
+      wake_workers = workers_waiting_ > 0;
+    }
+    wake_consumer = consumer_waiting_;
   }
-  if (wake) slot_done_.notify_one();
+  if (wake_consumer) slot_done_.notify_one();
+  if (wake_workers) window_moved_.notify_one();
 }
 
 void Runner::WorkerLoop() {
@@ -153,11 +167,12 @@ void Runner::WorkerLoop() {
       std::unique_lock<std::mutex> lock(mutex_);
       ++workers_waiting_;
       window_moved_.wait(lock, [&] {
-        return stop_ || next_ >= plan_.size() || next_ < consumed_ + window_;
+        return stop_ || next_ >= plan_.size() || held_ < window_;
       });
       --workers_waiting_;
       if (stop_ || next_ >= plan_.size()) return;
       i = next_++;
+      ++held_;
     }
     std::unique_ptr<BlockOutput> output;
     Status status = Process(i, &output);
@@ -179,8 +194,9 @@ Status Runner::Run(const BlockConsumer& consume, ScanStats* stats) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       while (!slots_[i].done) {
-        if (next_ < plan_.size() && next_ < consumed_ + window_) {
+        if (next_ < plan_.size() && held_ < window_) {
           size_t j = next_++;
+          ++held_;
           lock.unlock();
           std::unique_ptr<BlockOutput> output;
           Status status = Process(j, &output);
@@ -208,13 +224,15 @@ Status Runner::Run(const BlockConsumer& consume, ScanStats* stats) {
       result = slot.status;
       break;
     }
-    bool wake;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      consumed_ = i + 1;
-      wake = workers_waiting_ > 0;
+    if (slot.holds_place) {
+      bool wake;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --held_;
+        wake = workers_waiting_ > 0;
+      }
+      if (wake) window_moved_.notify_all();
     }
-    if (wake) window_moved_.notify_all();
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
