@@ -198,12 +198,26 @@ class Analyzer {
     } else {
       group_by_ = analysis_.by;
     }
+    meta_answerable_ = analysis_.kind != Analysis::Kind::kHistogram &&
+                       analysis_.kind != Analysis::Kind::kStats;
+    for (const FieldRef& key : group_by_) {
+      meta_answerable_ = meta_answerable_ && (key.kind == FieldRef::Kind::kSource ||
+                                              key.kind == FieldRef::Kind::kLevel);
+    }
+    for (const query::Predicate& p : request.scan.query.program().predicates()) {
+      meta_answerable_ = meta_answerable_ && (p.target == query::Target::kSource ||
+                                              p.target == query::Target::kLevel);
+    }
   }
 
   Status Work(const PlannedBlock& planned, DecodedBlock* block, const Rows& rows,
               std::unique_ptr<BlockOutput>* out) const;
   Status Merge(std::unique_ptr<BlockOutput> output);
   Table Finish() const;
+  // A block entirely inside the time range, counted from its records per (source, level)
+  // when the query tests only source and level and the analysis groups by them at most.
+  bool AnswerFromMeta(const store::BlockMeta& meta, std::unique_ptr<BlockOutput>* out,
+                      uint64_t* matched) const;
 
  private:
   // A whole block's counts by source or level, from its metadata.
@@ -216,9 +230,36 @@ class Analyzer {
   const Analysis& analysis_;
   StatsPlan stats_plan_;
   std::vector<FieldRef> group_by_;
+  bool meta_answerable_ = false;  // see AnswerFromMeta
   Groups groups_;
   uint64_t held_bytes_ = 0;
 };
+
+bool Analyzer::AnswerFromMeta(const store::BlockMeta& meta, std::unique_ptr<BlockOutput>* out,
+                              uint64_t* matched) const {
+  if (!meta_answerable_ || meta.source_levels.empty()) return false;
+  auto partial = std::make_unique<Partial>();
+  Record record;
+  std::string key;
+  for (const store::SourceLevelCount& pair : meta.source_levels) {
+    const std::string& source = meta.sources[pair.source].first;
+    const std::string& level = meta.levels[pair.level].first;
+    // The records of one pair differ only in what the query does not test.
+    record.Clear();
+    record.source = source;
+    record.SetLevel(level);
+    if (!request_.scan.query.Matches(record)) continue;
+    key.clear();
+    for (const FieldRef& by : group_by_) {
+      Value value = Value::String(by.kind == FieldRef::Kind::kSource ? source : level);
+      AppendPart(&value, &key);
+    }
+    partial->groups[key].count += pair.count;
+    *matched += pair.count;
+  }
+  if (!partial->groups.empty()) *out = std::move(partial);
+  return true;
+}
 
 bool Analyzer::CountFromMeta(const store::BlockMeta& meta, const Rows& rows,
                              Groups* groups) const {
@@ -534,7 +575,11 @@ Status RunAnalysis(const store::StoreSnapshot& snapshot, const AnalysisRequest& 
         LS_RETURN_IF_ERROR(analyzer.Merge(std::move(out)));
         return true;
       },
-      stats));
+      stats,
+      [&analyzer](const PlannedBlock& planned, std::unique_ptr<BlockOutput>* out,
+                  uint64_t* matched) {
+        return analyzer.AnswerFromMeta(*planned.meta, out, matched);
+      }));
   *table = analyzer.Finish();
   return Status();
 }

@@ -20,6 +20,7 @@ namespace {
 struct SharedCounters {
   std::atomic<uint64_t> pruned_bloom{0};
   std::atomic<uint64_t> scanned{0};
+  std::atomic<uint64_t> answered_meta{0};
   std::atomic<uint64_t> failed{0};
   std::atomic<uint64_t> records_scanned{0};
   std::atomic<uint64_t> records_matched{0};
@@ -37,9 +38,11 @@ struct Slot {
 
 class Runner {
  public:
-  Runner(const ScanRequest& request, const BlockWork& work, std::vector<PlannedBlock> plan)
+  Runner(const ScanRequest& request, const BlockWork& work, const MetaWork& meta_work,
+         std::vector<PlannedBlock> plan)
       : request_(request),
         work_(work),
+        meta_work_(meta_work),
         plan_(std::move(plan)),
         pruner_(request.query.program()),
         matcher_(request.query.program()),
@@ -57,6 +60,7 @@ class Runner {
 
   const ScanRequest& request_;
   const BlockWork& work_;
+  const MetaWork& meta_work_;
   std::vector<PlannedBlock> plan_;
   BlockPruner pruner_;
   BlockMatcher matcher_;
@@ -90,6 +94,15 @@ Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
                                 status.message()));
     }
   };
+  const store::TimeRange& range = request_.range;
+  const bool whole_block = range.from_ns <= meta.min_ns && meta.max_ns < range.to_ns;
+  uint64_t matched = 0;
+  if (whole_block && meta_work_ && meta_work_(planned, out, &matched)) {
+    counters_.answered_meta.fetch_add(1, std::memory_order_relaxed);
+    counters_.records_scanned.fetch_add(meta.records, std::memory_order_relaxed);
+    counters_.records_matched.fetch_add(matched, std::memory_order_relaxed);
+    return Status();
+  }
   if (pruner_.uses_bloom()) {
     // A filter that fails its checksum can only say "maybe": the block is read.
     Result<store::BlockFilter> filter = store::BlockFilter::Load(reader, planned.index);
@@ -110,8 +123,7 @@ Status Runner::Process(size_t i, std::unique_ptr<BlockOutput>* out) {
     return reader.ReadChunk(chunk, raw);
   });
   Rows rows;
-  const store::TimeRange& range = request_.range;
-  if (range.from_ns <= meta.min_ns && meta.max_ns < range.to_ns) {
+  if (whole_block) {
     rows.resize(meta.records);
     std::iota(rows.begin(), rows.end(), uint32_t{0});
   } else {
@@ -243,6 +255,7 @@ Status Runner::Run(const BlockConsumer& consume, ScanStats* stats) {
 
   stats->pruned_bloom += counters_.pruned_bloom;
   stats->scanned += counters_.scanned;
+  stats->answered_meta += counters_.answered_meta;
   stats->failed += counters_.failed;
   stats->records_scanned += counters_.records_scanned;
   stats->records_matched += counters_.records_matched;
@@ -255,7 +268,8 @@ Status Runner::Run(const BlockConsumer& consume, ScanStats* stats) {
 }  // namespace
 
 Status ScanBlocks(const store::StoreSnapshot& snapshot, const ScanRequest& request,
-                  const BlockWork& work, const BlockConsumer& consume, ScanStats* stats) {
+                  const BlockWork& work, const BlockConsumer& consume, ScanStats* stats,
+                  const MetaWork& meta_work) {
   *stats = ScanStats{};
   BlockPruner pruner(request.query.program());
   std::vector<PlannedBlock> plan;
@@ -285,7 +299,7 @@ Status ScanBlocks(const store::StoreSnapshot& snapshot, const ScanRequest& reque
       return x.meta->max_ns > y.meta->max_ns;
     });
   }
-  Runner runner(request, work, std::move(plan));
+  Runner runner(request, work, meta_work, std::move(plan));
   return runner.Run(consume, stats);
 }
 

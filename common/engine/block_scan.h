@@ -29,6 +29,7 @@ struct ScanStats {
   uint64_t pruned_meta = 0;       // ruled out by sources, levels, fields or times
   uint64_t pruned_bloom = 0;      // ruled out by the token bloom filter
   uint64_t scanned = 0;           // blocks whose columns were read
+  uint64_t answered_meta = 0;     // answered from their metadata alone (MetaWork)
   uint64_t failed = 0;            // unreadable blocks, reported and skipped
   uint64_t records_scanned = 0;   // records of scanned blocks inside the time range
   uint64_t records_matched = 0;
@@ -72,7 +73,15 @@ struct ScanRequest {
   std::function<bool(const store::SnapshotSegment&)> segment_filter;
 };
 
+// Optional, on a worker thread, for a block entirely inside the time range, before any of
+// its chunks is read: returns true when it could answer from the metadata alone, with the
+// number of records the query matches in *matched (its output, if any, goes to the consumer
+// as the work's would). Must be thread-safe.
+using MetaWork = std::function<bool(const PlannedBlock& planned, std::unique_ptr<BlockOutput>* out,
+                                    uint64_t* matched)>;
+
 Status ScanBlocks(const store::StoreSnapshot& snapshot, const ScanRequest& request,
-                  const BlockWork& work, const BlockConsumer& consume, ScanStats* stats);
+                  const BlockWork& work, const BlockConsumer& consume, ScanStats* stats,
+                  const MetaWork& meta_work = nullptr);
 
 }  // namespace logstream::engine

@@ -43,6 +43,25 @@ bool GetCounts(Decoder* in, std::vector<std::pair<std::string, uint32_t>>* count
   return true;
 }
 
+// The records per (source rank, level rank), sorted, for BlockMeta::source_levels.
+void CountSourceLevels(const std::vector<uint32_t>& source_ranks,
+                       const std::vector<uint32_t>& level_ranks,
+                       std::vector<SourceLevelCount>* out) {
+  out->clear();
+  std::vector<uint64_t> pairs(source_ranks.size());
+  for (size_t row = 0; row < pairs.size(); ++row) {
+    pairs[row] = uint64_t{source_ranks[row]} << 32 | level_ranks[row];
+  }
+  std::sort(pairs.begin(), pairs.end());
+  for (size_t row = 0; row < pairs.size(); ++row) {
+    if (row == 0 || pairs[row] != pairs[row - 1]) {
+      out->push_back(SourceLevelCount{static_cast<uint32_t>(pairs[row] >> 32),
+                                      static_cast<uint32_t>(pairs[row]), 0});
+    }
+    ++out->back().count;
+  }
+}
+
 // The distinct texts of `values` with their counts, sorted by text. With `ranks`, also each
 // value's index in that result.
 std::vector<std::pair<std::string, uint32_t>> CountValues(const std::vector<Value>& values,
@@ -124,9 +143,57 @@ void BlockMeta::EncodeTo(std::string* out) const {
     out->push_back(static_cast<char>(chunk.codec));
     PutFixed32(out, chunk.masked_crc);
   }
+  PutVarint64(out, source_levels.size());
+  for (const SourceLevelCount& pair : source_levels) {
+    PutVarint32(out, pair.source);
+    PutVarint32(out, pair.level);
+    PutVarint32(out, pair.count);
+  }
 }
 
-Status BlockMeta::DecodeFrom(Decoder* in, BlockMeta* meta) {
+namespace {
+
+// Field 9 of a format-2 BlockMeta. Checked against the per-source and per-level counts,
+// since a reader answers counts from it alone.
+Status DecodeSourceLevels(Decoder* in, BlockMeta* meta) {
+  uint64_t n = 0;
+  if (!in->GetVarint64(&n) || n > in->remaining()) {
+    return Status::Corruption("malformed source-level counts");
+  }
+  // None recorded (a writer may leave them out): counts come from the columns.
+  meta->source_levels.resize(n);
+  std::vector<uint64_t> per_source(meta->sources.size(), 0);
+  std::vector<uint64_t> per_level(meta->levels.size(), 0);
+  const SourceLevelCount* previous = nullptr;
+  for (SourceLevelCount& pair : meta->source_levels) {
+    if (!in->GetVarint32(&pair.source) || !in->GetVarint32(&pair.level) ||
+        !in->GetVarint32(&pair.count) || pair.source >= per_source.size() ||
+        pair.level >= per_level.size() || pair.count == 0 ||
+        (previous != nullptr && std::pair(previous->source, previous->level) >=
+                                    std::pair(pair.source, pair.level))) {
+      return Status::Corruption("malformed source-level count");
+    }
+    per_source[pair.source] += pair.count;
+    per_level[pair.level] += pair.count;
+    previous = &pair;
+  }
+  if (n == 0) return Status();
+  for (size_t i = 0; i < per_source.size(); ++i) {
+    if (per_source[i] != meta->sources[i].second) {
+      return Status::Corruption("source-level counts disagree with the source counts");
+    }
+  }
+  for (size_t i = 0; i < per_level.size(); ++i) {
+    if (per_level[i] != meta->levels[i].second) {
+      return Status::Corruption("source-level counts disagree with the level counts");
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status BlockMeta::DecodeFrom(Decoder* in, BlockMeta* meta, uint32_t segment_version) {
   uint64_t min_ns = 0;
   uint64_t max_ns = 0;
   if (!in->GetVarint32(&meta->records) || !in->GetVarint64(&meta->raw_bytes) ||
@@ -168,6 +235,8 @@ Status BlockMeta::DecodeFrom(Decoder* in, BlockMeta* meta) {
   if (meta->records == 0 || meta->records > kMaxBlockRecords) {
     return Status::Corruption("block record count out of range");
   }
+  meta->source_levels.clear();
+  if (segment_version >= 2) LS_RETURN_IF_ERROR(DecodeSourceLevels(in, meta));
   return Status();
 }
 
@@ -351,7 +420,9 @@ void BlockBuilder::ComputeSummaries(BlockMeta* meta, std::vector<uint32_t>* sour
   meta->min_ns = min_ns_;
   meta->max_ns = max_ns_;
   meta->sources = CountValues(sources_, source_ranks);
-  meta->levels = CountValues(levels_, nullptr);
+  std::vector<uint32_t> level_ranks;
+  meta->levels = CountValues(levels_, &level_ranks);
+  CountSourceLevels(*source_ranks, level_ranks, &meta->source_levels);
   for (const FieldColumn& column : columns_) {
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;

@@ -61,6 +61,15 @@ struct NumericRange {
   double max = 0;
 };
 
+// How many records of a block have one source and one level: indexes into
+// BlockMeta::sources and BlockMeta::levels.
+struct SourceLevelCount {
+  uint32_t source = 0;
+  uint32_t level = 0;
+  uint32_t count = 0;
+  bool operator==(const SourceLevelCount&) const = default;
+};
+
 // What a reader knows about a block without reading its chunks.
 struct BlockMeta {
   uint32_t records = 0;
@@ -71,11 +80,16 @@ struct BlockMeta {
   std::vector<std::pair<std::string, uint32_t>> levels;
   std::vector<NumericRange> numeric;  // fields holding numbers: their min and max
   std::vector<ChunkRef> chunks;
+  // Records per (source, level) pair, sorted by source then level; lets a count by source
+  // or level under a filter on the other be answered without reading the block. Empty in
+  // segments of format 1, which did not record it.
+  std::vector<SourceLevelCount> source_levels;
 
   const ChunkRef* FindChunk(std::string_view name) const;
   uint64_t stored_bytes() const;
-  void EncodeTo(std::string* out) const;
-  static Status DecodeFrom(Decoder* in, BlockMeta* meta);
+  void EncodeTo(std::string* out) const;  // in the current segment format
+  // `segment_version` is the format of the segment the metadata comes from.
+  static Status DecodeFrom(Decoder* in, BlockMeta* meta, uint32_t segment_version);
 };
 
 class BlockBuilder;

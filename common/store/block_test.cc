@@ -2,6 +2,7 @@
 // round trips (shapes, missing fields, nested values, unicode), the stable timestamp sort,
 // BlockMeta summaries and their encoding, field lookups, and the token bloom filter.
 #include "common/store/block.h"
+#include "common/store/segment.h"
 
 #include <algorithm>
 #include <cmath>
@@ -319,7 +320,7 @@ TEST_CASE("Block: BlockMeta::EncodeTo and DecodeFrom round-trip", "[store]") {
   encoded += "after";  // whatever follows in the index stays unread
   Decoder in(encoded);
   BlockMeta decoded;
-  REQUIRE(BlockMeta::DecodeFrom(&in, &decoded).ok());
+  REQUIRE(BlockMeta::DecodeFrom(&in, &decoded, kSegmentFormatVersion).ok());
   CHECK(in.rest() == "after");
   CHECK(decoded.records == meta.records);
   CHECK(decoded.raw_bytes == meta.raw_bytes);
@@ -343,6 +344,18 @@ TEST_CASE("Block: BlockMeta::EncodeTo and DecodeFrom round-trip", "[store]") {
     CHECK(decoded.chunks[i].codec == meta.chunks[i].codec);
     CHECK(decoded.chunks[i].masked_crc == meta.chunks[i].masked_crc);
   }
+  // Records per (source, level), consistent with the counts per source and per level.
+  REQUIRE_FALSE(meta.source_levels.empty());
+  CHECK(decoded.source_levels == meta.source_levels);
+  {
+    std::vector<uint64_t> per_source(meta.sources.size()), per_level(meta.levels.size());
+    for (const SourceLevelCount& pair : meta.source_levels) {
+      per_source.at(pair.source) += pair.count;
+      per_level.at(pair.level) += pair.count;
+    }
+    for (size_t i = 0; i < meta.sources.size(); ++i) CHECK(per_source[i] == meta.sources[i].second);
+    for (size_t i = 0; i < meta.levels.size(); ++i) CHECK(per_level[i] == meta.levels[i].second);
+  }
   // Re-encoding gives the same bytes.
   std::string again;
   decoded.EncodeTo(&again);
@@ -351,6 +364,42 @@ TEST_CASE("Block: BlockMeta::EncodeTo and DecodeFrom round-trip", "[store]") {
   DecodedBlock block(&decoded, LoaderFor(&built));
   REQUIRE(block.LoadAll().ok());
   CHECK(Materialized(block).size() == meta.records);
+}
+
+TEST_CASE("Block: BlockMeta of segment format 1 has no source-level counts", "[store]") {
+  BlockBuilder builder;
+  AddLines(&builder, MixedLines());
+  Built built = Finish(&builder);
+  std::string current;
+  built.meta.EncodeTo(&current);
+  // Format 1 ends after the chunk directory: the same bytes without the last field.
+  BlockMeta without = built.meta;
+  without.source_levels.clear();
+  std::string trimmed;
+  without.EncodeTo(&trimmed);
+  REQUIRE(trimmed.back() == '\0');  // the empty list's count
+  trimmed.pop_back();
+  trimmed += "after";
+  Decoder in(trimmed);
+  BlockMeta decoded;
+  REQUIRE(BlockMeta::DecodeFrom(&in, &decoded, 1).ok());
+  CHECK(in.rest() == "after");
+  CHECK(decoded.source_levels.empty());
+  CHECK(decoded.sources == built.meta.sources);
+  // Counts that disagree with the per-source or per-level counts are corruption.
+  for (int change = 0; change < 3; ++change) {
+    BlockMeta meta = built.meta;
+    REQUIRE(meta.source_levels.size() >= 2);
+    if (change == 0) ++meta.source_levels[0].count;
+    if (change == 1) meta.source_levels[0].level = static_cast<uint32_t>(meta.levels.size());
+    if (change == 2) std::swap(meta.source_levels[0], meta.source_levels[1]);  // unsorted
+    std::string bad;
+    meta.EncodeTo(&bad);
+    Decoder bad_in(bad);
+    INFO("change " << change);
+    CHECK(BlockMeta::DecodeFrom(&bad_in, &decoded, kSegmentFormatVersion).code() ==
+          Code::kCorruption);
+  }
 }
 
 TEST_CASE("Block: extreme BlockMeta values round-trip", "[store]") {
@@ -367,7 +416,7 @@ TEST_CASE("Block: extreme BlockMeta values round-trip", "[store]") {
   meta.EncodeTo(&encoded);
   Decoder in(encoded);
   BlockMeta decoded;
-  REQUIRE(BlockMeta::DecodeFrom(&in, &decoded).ok());
+  REQUIRE(BlockMeta::DecodeFrom(&in, &decoded, kSegmentFormatVersion).ok());
   CHECK(in.empty());
   CHECK(decoded.records == kMaxBlockRecords);
   CHECK(decoded.raw_bytes == UINT64_MAX);
@@ -395,7 +444,7 @@ TEST_CASE("Block: damaged BlockMeta encodings are corruption", "[store]") {
     std::string prefix = encoded.substr(0, len);
     Decoder in(prefix);
     BlockMeta decoded;
-    CHECK(BlockMeta::DecodeFrom(&in, &decoded).code() == Code::kCorruption);
+    CHECK(BlockMeta::DecodeFrom(&in, &decoded, kSegmentFormatVersion).code() == Code::kCorruption);
   }
   // Record counts of 0 and above the block limit.
   for (uint32_t records : {0u, kMaxBlockRecords + 1}) {
@@ -405,7 +454,7 @@ TEST_CASE("Block: damaged BlockMeta encodings are corruption", "[store]") {
     meta.EncodeTo(&bad);
     Decoder in(bad);
     BlockMeta decoded;
-    CHECK(BlockMeta::DecodeFrom(&in, &decoded).code() == Code::kCorruption);
+    CHECK(BlockMeta::DecodeFrom(&in, &decoded, kSegmentFormatVersion).code() == Code::kCorruption);
   }
   // An unknown codec.
   BlockMeta meta = built.meta;
@@ -414,7 +463,7 @@ TEST_CASE("Block: damaged BlockMeta encodings are corruption", "[store]") {
   meta.EncodeTo(&bad);
   Decoder in(bad);
   BlockMeta decoded;
-  CHECK(BlockMeta::DecodeFrom(&in, &decoded).code() == Code::kCorruption);
+  CHECK(BlockMeta::DecodeFrom(&in, &decoded, kSegmentFormatVersion).code() == Code::kCorruption);
   // Random damage never crashes.
   std::mt19937_64 rng(3);
   for (int round = 0; round < 3000; ++round) {
@@ -422,7 +471,7 @@ TEST_CASE("Block: damaged BlockMeta encodings are corruption", "[store]") {
     damaged[rng() % damaged.size()] = static_cast<char>(rng());
     Decoder damaged_in(damaged);
     BlockMeta ignored;
-    (void)BlockMeta::DecodeFrom(&damaged_in, &ignored);
+    (void)BlockMeta::DecodeFrom(&damaged_in, &ignored, kSegmentFormatVersion);
   }
 }
 

@@ -179,7 +179,7 @@ Status SegmentReader::ReadIndex() {
   }
   blocks_.resize(count);
   for (BlockMeta& meta : blocks_) {
-    Status status = BlockMeta::DecodeFrom(&in, &meta);
+    Status status = BlockMeta::DecodeFrom(&in, &meta, version);
     if (!status.ok()) return status.WithContext(path_);
     for (const ChunkRef& chunk : meta.chunks) {
       if (chunk.offset > index_offset || chunk.size > index_offset - chunk.offset) {

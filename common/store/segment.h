@@ -13,7 +13,7 @@
 
 namespace logstream::store {
 
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr uint32_t kSegmentFormatVersion = 2;
 inline constexpr size_t kSegmentFooterSize = 48;
 
 // The sequence numbers of the records a segment holds: the writer numbers every record it

@@ -424,7 +424,7 @@ void RewriteIndex(const std::string& path, const std::function<void(std::vector<
   uint64_t count = 0;
   REQUIRE(in.GetVarint64(&count));
   std::vector<BlockMeta> metas(count);
-  for (BlockMeta& meta : metas) REQUIRE(BlockMeta::DecodeFrom(&in, &meta).ok());
+  for (BlockMeta& meta : metas) REQUIRE(BlockMeta::DecodeFrom(&in, &meta, kSegmentFormatVersion).ok());
   edit(&metas);
   std::string index;
   PutVarint64(&index, metas.size());

@@ -1081,8 +1081,8 @@ TEST_CASE("Store: the worked example of docs/store-format.md, byte for byte", "[
   REQUIRE(fs::exists(path));
   std::ifstream in(path, std::ios::binary);
   const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CHECK(file.size() == 409);
-  REQUIRE(file.size() >= 0x169 + 48);
+  CHECK(file.size() == 416);
+  REQUIRE(file.size() >= 0x170 + 48);
   auto at = [&](size_t offset, std::string_view spec) {
     const std::string expected = DocBytes(spec);
     INFO("offset 0x" << std::hex << offset);
@@ -1104,8 +1104,9 @@ TEST_CASE("Store: the worked example of docs/store-format.md, byte for byte", "[
   at(0x0c1, R"(01 04 "auth" 02 02 04 "info" 01 04 "warn" 01 01 02 "ms")");
   at(0x0e9, R"(09 02 "ts" 00 0b 0b 00 58 ef 2e f8)");
   at(0x15a, R"(05 "bloom" 94 01 19 19 00 b2 48 ad a3)");
-  at(0x169, "ad 00 00 00 00 00 00 00 bc 00 00 00 00 00 00 00 1e f0 ab e3 01 00 00 00");
-  at(0x181, R"(01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 "LSSEGMNT")");
+  at(0x169, "02 00 00 01 00 01 01");
+  at(0x170, "ad 00 00 00 00 00 00 00 c3 00 00 00 00 00 00 00 3c d3 a5 28 02 00 00 00");
+  at(0x188, R"(01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 "LSSEGMNT")");
   // The 13 bloom tokens, and the raw bytes the index records.
   auto reader = SegmentReader::Open(path);
   REQUIRE(reader.ok());

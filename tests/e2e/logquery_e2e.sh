@@ -406,18 +406,20 @@ def cmd_explain(path, matched, bloom_min):
     text = open(path, encoding='utf-8').read()
     if not text.startswith('logquery: explain:'):
         raise SystemExit('--explain: stderr does not start with "logquery: explain:": %r' % text[:300])
-    m = re.search(r'blocks\s+(\d+) in range, (\d+) skipped \(time (\d+), metadata (\d+), bloom (\d+)\), (\d+) scanned', text)
+    m = re.search(r'blocks\s+(\d+) in range, (\d+) skipped \(time (\d+), metadata (\d+), bloom (\d+)\), (\d+) scanned(?:, (\d+) counted from metadata)?', text)
     r = re.search(r'records\s+(\d+) scanned, (\d+) matched', text)
     if not m or not r:
         raise SystemExit('--explain: no "blocks ..." or "records ..." line: %r' % text)
-    inr, skipped, t, md, bloom, scanned = map(int, m.groups())
-    if inr != skipped + scanned or skipped != t + md + bloom:
+    inr, skipped, t, md, bloom, scanned = map(int, m.groups()[:6])
+    counted = int(m.group(7) or 0)
+    if inr != skipped + scanned + counted or skipped != t + md + bloom:
         raise SystemExit('--explain: block counts do not add up: %r' % m.group(0))
     if int(r.group(2)) != int(matched):
         raise SystemExit('--explain: %s matched, expected %s' % (r.group(2), matched))
     if bloom < int(bloom_min):
         raise SystemExit('--explain: %d blocks skipped by bloom, expected at least %s: %r' % (bloom, bloom_min, m.group(0)))
-    print('  %d blocks in range, %d skipped by bloom, %d scanned' % (inr, bloom, scanned))
+    print('  %d blocks in range, %d skipped by bloom, %d scanned, %d counted from metadata'
+          % (inr, bloom, scanned, counted))
 
 
 def cmd_damage(seg):
@@ -440,6 +442,7 @@ def cmd_damage(seg):
     if data[-8:] != b'LSSEGMNT':
         raise SystemExit('test bug: %s has no segment magic' % seg)
     io, isz = struct.unpack_from('<QQ', data, len(data) - 48)
+    version, = struct.unpack_from('<I', data, len(data) - 28)
     b, p = bytes(data[io:io + isz]), 0
     nblocks, p = varint(b, p)
     target = None
@@ -459,6 +462,10 @@ def cmd_damage(seg):
             name, p = string(b, p); off, p = varint(b, p); size, p = varint(b, p); _, p = varint(b, p); p += 5
             if i == 1 and name == b'message':
                 target = (recs, off, size)
+        if version >= 2:  # source_levels: n x (source, level, count)
+            k, p = varint(b, p)
+            for _ in range(3 * k):
+                _, p = varint(b, p)
     if nblocks < 3 or target is None:
         raise SystemExit('test bug: %s has %d blocks, or block 1 has no message chunk' % (seg, nblocks))
     recs, off, size = target
@@ -847,6 +854,9 @@ h explain "$work/q.err" "$n_lf" 0 || bad "logquery --explain level:error: see ab
 q --explain 'level:error | count'
 [[ $(cat "$work/q.out") == "{\"count\":$n_lf}" ]] || bad "logquery --explain 'level:error | count': stdout '$(head -c 200 "$work/q.out")'"
 h explain "$work/q.err" "$n_lf" 0 || bad "logquery --explain 'level:error | count': see above"
+# Source and level tests only: every block is counted from its metadata, no chunk is read.
+grep -q ' counted from metadata$' "$work/q.err" && grep -q 'read        0 chunks' "$work/q.err" \
+  || bad "logquery --explain 'level:error | count': expected blocks counted from metadata and 0 chunks read: $(cat "$work/q.err")"
 
 # ---- 10. The write-ahead log ----
 check "records in the write-ahead log of a running logstore are found"

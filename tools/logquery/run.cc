@@ -53,9 +53,11 @@ void Explain(const Options& options, const engine::ScanStats& stats, const store
   text += fmt::format("  segments    {} in range\n", stats.segments);
   uint64_t skipped = stats.pruned_time + stats.pruned_meta + stats.pruned_bloom;
   text += fmt::format(
-      "  blocks      {} in range, {} skipped (time {}, metadata {}, bloom {}), {} scanned{}\n",
+      "  blocks      {} in range, {} skipped (time {}, metadata {}, bloom {}), {} scanned{}{}\n",
       stats.blocks, skipped, stats.pruned_time, stats.pruned_meta, stats.pruned_bloom,
-      stats.scanned, stats.failed > 0 ? fmt::format(", {} damaged", stats.failed) : "");
+      stats.scanned,
+      stats.answered_meta > 0 ? fmt::format(", {} counted from metadata", stats.answered_meta) : "",
+      stats.failed > 0 ? fmt::format(", {} damaged", stats.failed) : "");
   text += fmt::format("  records     {} scanned, {} matched{}\n", stats.records_scanned,
                       stats.records_matched, stats.stopped_early ? " (stopped at the limit)" : "");
   text += fmt::format("  read        {} chunks, {} stored, {} decompressed\n", stats.chunks_read,
