@@ -298,8 +298,16 @@ const TestStore& Shared() {
   return *store;
 }
 
+// Segments are opened on two threads, as logquery does; the first test checks that the
+// snapshot holds the same segments, in the same order, as one opened on one thread.
+store::SnapshotOptions TwoOpenJobs() {
+  store::SnapshotOptions options;
+  options.open_jobs = 2;
+  return options;
+}
+
 std::unique_ptr<StoreSnapshot> OpenSnapshot(const TestStore& store,
-                                            const store::SnapshotOptions& options = {}) {
+                                            const store::SnapshotOptions& options = TwoOpenJobs()) {
   auto snapshot = StoreSnapshot::Open(store.tmp.path(), options);
   INFO(snapshot.status().ToString());
   REQUIRE(snapshot.ok());
@@ -564,6 +572,17 @@ const std::vector<std::string>& PropertyQueries() {
 TEST_CASE("Engine: SearchRecords returns exactly what Query::Matches selects", "[engine]") {
   const TestStore& store = Shared();
   auto snapshot = OpenSnapshot(store);
+  {
+    auto one_thread = OpenSnapshot(store, store::SnapshotOptions{});
+    REQUIRE(snapshot->segments().size() >= 4);  // enough for the second thread to start
+    REQUIRE(one_thread->segments().size() == snapshot->segments().size());
+    for (size_t i = 0; i < snapshot->segments().size(); ++i) {
+      const store::SnapshotSegment& a = one_thread->segments()[i];
+      const store::SnapshotSegment& b = snapshot->segments()[i];
+      CHECK(a.reader->path() == b.reader->path());
+      CHECK(a.reader->blocks().size() == b.reader->blocks().size());
+    }
+  }
   const BlockCounts counts = CountBlocks(*snapshot);
   // The store is what it should be: several partitions, several blocks in each.
   REQUIRE(counts.per_day.size() == 3);

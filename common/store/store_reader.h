@@ -43,6 +43,9 @@ struct SnapshotOptions {
   TimeRange range;          // partitions wholly outside it are not opened
   bool include_wal = true;  // also the unsealed records
   WarningSink warn;         // may be empty
+  // Threads that open segments (read and decode their indexes): on a store of many
+  // segments this is most of a small query's time.
+  unsigned open_jobs = 1;
 };
 
 class StoreSnapshot {

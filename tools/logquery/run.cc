@@ -155,6 +155,7 @@ int RunQuery(const Options& options, bool stdout_is_terminal) {
   uint64_t damaged = 0;
   store::SnapshotOptions snapshot_options;
   snapshot_options.range = range;
+  snapshot_options.open_jobs = jobs;
   snapshot_options.warn = [&damaged](std::string_view message) {
     ++damaged;
     cli::Error("{}", message);
