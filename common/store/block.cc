@@ -160,8 +160,9 @@ Status DecodeSourceLevels(Decoder* in, BlockMeta* meta) {
   if (!in->GetVarint64(&n) || n > in->remaining()) {
     return Status::Corruption("malformed source-level counts");
   }
-  // None recorded (a writer may leave them out): counts come from the columns.
   meta->source_levels.resize(n);
+  // None recorded (a writer may leave them out): counts come from the columns.
+  if (n == 0) return Status();
   std::vector<uint64_t> per_source(meta->sources.size(), 0);
   std::vector<uint64_t> per_level(meta->levels.size(), 0);
   const SourceLevelCount* previous = nullptr;
@@ -177,7 +178,6 @@ Status DecodeSourceLevels(Decoder* in, BlockMeta* meta) {
     per_level[pair.level] += pair.count;
     previous = &pair;
   }
-  if (n == 0) return Status();
   for (size_t i = 0; i < per_source.size(); ++i) {
     if (per_source[i] != meta->sources[i].second) {
       return Status::Corruption("source-level counts disagree with the source counts");
@@ -729,45 +729,58 @@ Status DecodedBlock::Load(std::string_view chunk_name, LoadedColumn** out, bool 
   return Status();
 }
 
-// The field columns that references point to, by shape and field position: a lookup by
-// name for every reference would cost more than copying the text.
+// The field columns that references point to, by shape and field position, found on first
+// use: a lookup by name for every reference would cost more than copying the text.
 struct DecodedBlock::FieldColumnCache {
-  std::vector<std::vector<LoadedColumn*>> of_shape;
+  struct Field {
+    const uint32_t* index_of_row = nullptr;  // null until looked up
+    const Value* values = nullptr;
+  };
+  std::vector<std::vector<Field>> of_shape;
   std::string name;
 };
 
 Status DecodedBlock::ResolveMessage(uint32_t row, std::string_view encoded,
                                     FieldColumnCache* cache, std::string* text) {
-  for (size_t k = 0; k < encoded.size(); ++k) {
-    if (encoded[k] != kMessageRefMarker) {
-      // The literal run up to the next reference, in one append.
-      size_t marker = encoded.find(kMessageRefMarker, k);
-      if (marker == std::string_view::npos) marker = encoded.size();
-      text->append(encoded.data() + k, marker - k);
-      k = marker - 1;
-      continue;
+  const char* p = encoded.data();
+  const char* end = p + encoded.size();
+  while (p < end) {
+    // The literal run up to the next reference, in one append.
+    const auto* marker = static_cast<const char*>(std::memchr(p, kMessageRefMarker, end - p));
+    if (marker == nullptr) {
+      text->append(p, end - p);
+      return Status();
     }
-    if (++k == encoded.size()) return Status::Corruption("message ends inside a reference");
-    if (encoded[k] == kMessageRefEscape) {
+    text->append(p, marker - p);
+    if (marker + 1 == end) return Status::Corruption("message ends inside a reference");
+    p = marker + 2;
+    if (marker[1] == kMessageRefEscape) {
       text->push_back(kMessageRefMarker);
       continue;
     }
-    auto field = static_cast<unsigned char>(encoded[k]);
+    if (cache->of_shape.empty()) {
+      LS_RETURN_IF_ERROR(LoadShapes());
+      cache->of_shape.resize(shape_keys_.size());
+    }
+    auto field = static_cast<unsigned char>(marker[1]);
     const uint32_t shape = row_shape_[row];
     const std::vector<std::string_view>& keys = shape_keys_[shape];
     if (field >= keys.size()) return Status::Corruption("message refers to a missing field");
-    std::vector<LoadedColumn*>& known = cache->of_shape[shape];
-    if (known.empty()) known.assign(keys.size(), nullptr);
-    if (known[field] == nullptr) {
+    std::vector<FieldColumnCache::Field>& known = cache->of_shape[shape];
+    if (known.empty()) known.resize(keys.size());
+    FieldColumnCache::Field& column = known[field];
+    if (column.index_of_row == nullptr) {
       cache->name.assign(kFieldChunkPrefix);
       cache->name.append(keys[field]);
-      LS_RETURN_IF_ERROR(Load(cache->name, &known[field]));
+      LoadedColumn* loaded = nullptr;
+      LS_RETURN_IF_ERROR(Load(cache->name, &loaded));
+      if (loaded == nullptr) return Status::Corruption("message refers to a missing field");
+      column.index_of_row = loaded->index_of_row.data();
+      column.values = loaded->decoded.values.data();
     }
-    const LoadedColumn* column = known[field];
-    if (column == nullptr || column->index_of_row[row] == kNoValue) {
-      return Status::Corruption("message refers to a missing field");
-    }
-    text->append(column->decoded.values[column->index_of_row[row]].text);
+    const uint32_t index = column.index_of_row[row];
+    if (index == kNoValue) return Status::Corruption("message refers to a missing field");
+    text->append(column.values[index].text);
   }
   return Status();
 }
@@ -794,19 +807,8 @@ Status DecodedBlock::LoadMessageText() {
   offsets.resize(size_t{records} + 1);
   offsets[0] = 0;
   FieldColumnCache cache;
-  bool any_reference = false;
   for (uint32_t row = 0; row < records; ++row) {
-    std::string_view message = encoded[row];
-    if (std::memchr(message.data(), kMessageRefMarker, message.size()) == nullptr) {
-      text.append(message);
-    } else {
-      if (!any_reference) {
-        LS_RETURN_IF_ERROR(LoadShapes());
-        cache.of_shape.resize(shape_keys_.size());
-        any_reference = true;
-      }
-      LS_RETURN_IF_ERROR(ResolveMessage(row, message, &cache, &text));
-    }
+    LS_RETURN_IF_ERROR(ResolveMessage(row, encoded[row], &cache, &text));
     text.push_back('\n');
     // A block holds at most 2 MiB of input, so this only trips on corrupt references.
     if (text.size() > UINT32_MAX) return Status::Corruption("messages too long for a block");
@@ -814,6 +816,7 @@ Status DecodedBlock::LoadMessageText() {
   }
   message_dictionary_.clear();
   message_codes_.clear();
+  const bool any_reference = !cache.of_shape.empty();
   if (!any_reference && codes.size() == records) {
     // Dictionary entries are whole messages: point each at its first row's copy (the chunk
     // bytes they view are about to go).
