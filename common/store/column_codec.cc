@@ -128,6 +128,20 @@ __attribute__((noinline)) uint32_t UnpackCodes(const unsigned char* __restrict p
   return largest;
 }
 
+// Reads the start of a kMixed column, up to its nested texts: one valid kind byte per value.
+Status ReadMixedKinds(Decoder* in, std::string_view* kind_bytes) {
+  uint8_t repr_byte = 0;
+  uint64_t count = 0;
+  if (!in->GetByte(&repr_byte) || !in->GetVarint64(&count) || count > in->remaining() ||
+      !in->GetBytes(count, kind_bytes)) {
+    return Malformed("mixed header");
+  }
+  for (char kind : *kind_bytes) {
+    if (!ValidKind(static_cast<uint8_t>(kind))) return Malformed("kind");
+  }
+  return Status();
+}
+
 // Reads what EncodeTexts wrote (after the caller has read nothing). Fills texts; kind
 // receives the stored kind. `dictionary`/`codes` are filled for kDict and kConst.
 Status DecodeTexts(Decoder* in, ColumnRepr* repr, Kind* kind,
@@ -398,17 +412,9 @@ Status DecodeValueColumn(std::string_view data, DecodedColumn* out, bool want_va
 
   std::vector<uint8_t> kinds;
   if (repr == ColumnRepr::kMixed) {
-    uint8_t repr_byte = 0;
-    uint64_t count = 0;
     std::string_view kind_bytes;
-    if (!in.GetByte(&repr_byte) || !in.GetVarint64(&count) || count > in.remaining() ||
-        !in.GetBytes(count, &kind_bytes)) {
-      return Malformed("mixed header");
-    }
+    LS_RETURN_IF_ERROR(ReadMixedKinds(&in, &kind_bytes));
     kinds.assign(kind_bytes.begin(), kind_bytes.end());
-    for (uint8_t kind : kinds) {
-      if (!ValidKind(kind)) return Malformed("kind");
-    }
   }
   ColumnRepr text_repr = ColumnRepr::kPlain;
   Kind kind = Kind::kString;
@@ -453,20 +459,12 @@ Status DecodeTextColumn(std::string_view data, std::vector<std::string_view>* te
   auto repr = static_cast<ColumnRepr>(data[0]);
   if (repr == ColumnRepr::kMixed) {
     // The kinds do not matter to a text search: skip them, then read the nested texts.
-    uint8_t repr_byte = 0;
-    uint64_t count = 0;
     std::string_view kind_bytes;
-    if (!in.GetByte(&repr_byte) || !in.GetVarint64(&count) || count > in.remaining() ||
-        !in.GetBytes(count, &kind_bytes)) {
-      return Malformed("mixed header");
-    }
-    for (char kind : kind_bytes) {
-      if (!ValidKind(static_cast<uint8_t>(kind))) return Malformed("kind");
-    }
+    LS_RETURN_IF_ERROR(ReadMixedKinds(&in, &kind_bytes));
     ColumnRepr text_repr = ColumnRepr::kPlain;
     Kind kind = Kind::kString;
     LS_RETURN_IF_ERROR(DecodeTexts(&in, &text_repr, &kind, texts, dictionary, codes));
-    if (texts->size() != count) return Malformed("mixed count");
+    if (texts->size() != kind_bytes.size()) return Malformed("mixed count");
     dictionary->clear();  // per-value kinds: equal texts are not equal values
     codes->clear();
   } else if (repr == ColumnRepr::kConst || repr == ColumnRepr::kDict ||
