@@ -7,9 +7,9 @@
 #include <algorithm>
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
 
 #include "common/cli.h"
+#include "common/config_file.h"
 #include "common/timestamp.h"
 
 namespace logstream::logquery {
@@ -197,53 +197,11 @@ Result<Options> ParseArgs(int argc, char** argv) {
 }
 
 Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* options) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    return Status::InvalidArgument(fmt::format("{}:{}: invalid YAML: {}", name, line, e.msg));
-  }
-  if (!root || root.IsNull()) return Status();
-  if (!root.IsMap()) return Status::InvalidArgument(fmt::format("{}:1: expected a mapping", name));
-  YAML::Node section = root["query"];
-  if (!section || section.IsNull()) return Status();
-  auto line_of = [](const YAML::Node& node) { return node.Mark().line + 1; };
-  if (!section.IsMap()) {
-    return Status::InvalidArgument(
-        fmt::format("{}:{}: 'query' must be a mapping", name, line_of(section)));
-  }
-  static constexpr std::string_view kKeys[] = {"store", "server", "jobs", "memory_limit"};
-  try {
-    for (const auto& entry : section) {
-      std::string key = entry.first.as<std::string>();
-      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-        return Status::InvalidArgument(
-            fmt::format("{}:{}: unknown key 'query.{}'", name, line_of(entry.first), key));
-      }
-      std::string option = key;
-      std::replace(option.begin(), option.end(), '_', '-');
-      if (std::find(options->given.begin(), options->given.end(), option) !=
-          options->given.end()) {
-        continue;  // the command line wins
-      }
-      if (!entry.second.IsScalar()) {
-        // yaml-cpp places an empty value where the next token starts: name the key's line.
-        const YAML::Node& at = entry.second.IsNull() ? entry.first : entry.second;
-        return Status::InvalidArgument(fmt::format("{}:{}: 'query.{}' must be a single value",
-                                                   name, line_of(at), key));
-      }
-      Status status = SetOption(option, entry.second.as<std::string>(), options);
-      if (!status.ok()) {
-        return Status::InvalidArgument(
-            fmt::format("{}:{}: {}", name, line_of(entry.second), status.message()));
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? line_of(section) : e.mark.line + 1;
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", name, line, e.msg));
-  }
-  return Status();
+  static const config::SectionSpec kSection{"query", {"store", "server", "jobs", "memory_limit"}, {}};
+  return config::ApplySection(yaml_text, name, kSection, options->given,
+                              [options](const std::string& option, const std::string& value) {
+                                return SetOption(option, value, options);
+                              });
 }
 
 const char* HelpText() {

@@ -8,9 +8,9 @@
 #include <cstring>
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
 
 #include "common/cli.h"
+#include "common/config_file.h"
 #include "common/timestamp.h"
 
 namespace logstream::logstore {
@@ -184,74 +184,17 @@ Result<Options> ParseArgs(int argc, char** argv) {
   return options;
 }
 
-namespace {
-Status ApplyStoreSection(const YAML::Node& section, std::string_view name, Options* options);
-}  // namespace
-
 Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* options) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    return Status::InvalidArgument(fmt::format("{}:{}: invalid YAML: {}", name, line, e.msg));
-  }
-  if (!root || root.IsNull()) return Status();
-  if (!root.IsMap()) return Status::InvalidArgument(fmt::format("{}:1: expected a mapping", name));
-  YAML::Node section = root["store"];
-  if (!section || section.IsNull()) return Status();
-  auto line_of = [](const YAML::Node& node) { return node.Mark().line + 1; };
-  if (!section.IsMap()) {
-    return Status::InvalidArgument(
-        fmt::format("{}:{}: 'store' must be a mapping", name, line_of(section)));
-  }
-  try {
-    return ApplyStoreSection(section, name, options);
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? line_of(section) : e.mark.line + 1;
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", name, line, e.msg));
-  }
+  static const config::SectionSpec kSection{
+      "store",
+      {"listen", "metrics", "sync", "sync_interval", "retention", "max_size", "compression_level",
+       "memtable_size", "max_line_bytes", "max_connections", "dead_letter"},
+      {"listen"}};
+  return config::ApplySection(yaml_text, name, kSection, options->given,
+                              [options](const std::string& option, const std::string& value) {
+                                return SetOption(option, value, options);
+                              });
 }
-
-namespace {
-
-Status ApplyStoreSection(const YAML::Node& section, std::string_view name, Options* options) {
-  auto line_of = [](const YAML::Node& node) { return node.Mark().line + 1; };
-  static constexpr std::string_view kKeys[] = {
-      "listen", "metrics", "sync", "sync_interval", "retention", "max_size", "compression_level",
-      "memtable_size", "max_line_bytes", "max_connections", "dead_letter"};
-  for (const auto& entry : section) {
-    std::string key = entry.first.as<std::string>();
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      return Status::InvalidArgument(
-          fmt::format("{}:{}: unknown key 'store.{}'", name, line_of(entry.first), key));
-    }
-    std::string option = key;
-    std::replace(option.begin(), option.end(), '_', '-');
-    if (std::find(options->given.begin(), options->given.end(), option) != options->given.end()) {
-      continue;  // the command line wins
-    }
-    std::vector<std::string> values;
-    if (entry.second.IsSequence() && key == "listen") {
-      for (const auto& item : entry.second) values.push_back(item.as<std::string>());
-    } else if (entry.second.IsScalar()) {
-      values.push_back(entry.second.as<std::string>());
-    } else {
-      return Status::InvalidArgument(fmt::format("{}:{}: 'store.{}' must be a single value", name,
-                                                 line_of(entry.second), key));
-    }
-    for (const std::string& value : values) {
-      Status status = SetOption(option, value, options);
-      if (!status.ok()) {
-        return Status::InvalidArgument(
-            fmt::format("{}:{}: {}", name, line_of(entry.second), status.message()));
-      }
-    }
-  }
-  return Status();
-}
-
-}  // namespace
 
 const char* HelpText() {
   return R"(Usage: logstore [OPTION]... DIR          store NDJSON from standard input in DIR
