@@ -223,7 +223,7 @@ Status StoreWriter::Add(const Record& record, std::string_view line) {
   // Once a block has been queued since the last seal, the next timer seals instead of
   // logging (Tick()), so frames buffered now would only be discarded: a fast stream skips
   // the copy, and the buffer does not grow to hold 400 ms of input.
-  if (blocks_since_seal_ == 0 || options_.sync == SyncMode::kAlways) {
+  if (blocks_since_seal_ == 0 || LogsEveryRecord()) {
     wal_->Append(seq, record.timestamp, line);
   }
   return AddNumbered(record, line.size() + 1, seq);
@@ -272,7 +272,7 @@ Status StoreWriter::DispatchBlock(int64_t day, OpenBlock* block) {
   }
   block->builder = TakeBuilder();
   ++blocks_since_seal_;
-  if (options_.sync != SyncMode::kAlways) wal_->DiscardUnflushed();  // see Add()
+  if (!LogsEveryRecord()) wal_->DiscardUnflushed();  // see Add()
   counters_.blocks_encoded.fetch_add(1, std::memory_order_relaxed);
   return Status();
 }
@@ -295,8 +295,13 @@ Status StoreWriter::Seal(std::shared_ptr<std::promise<Status>> done) {
   // Frames not yet written are dropped: their records are in the blocks just dispatched.
   // With --sync always they are written and synced first, because the caller may consider
   // them durable before the seal reaches the disk.
+  // With visible_on_commit they are written: a record must stay searchable until its
+  // segment is.
   if (options_.sync == SyncMode::kAlways) {
     LS_RETURN_IF_ERROR(wal_->Sync());
+  } else if (options_.visible_on_commit) {
+    counters_.wal_bytes.fetch_add(wal_->unflushed_bytes(), std::memory_order_relaxed);
+    LS_RETURN_IF_ERROR(wal_->Flush());
   } else {
     wal_->DiscardUnflushed();
   }
@@ -319,7 +324,16 @@ Status StoreWriter::Seal(std::shared_ptr<std::promise<Status>> done) {
 
 Status StoreWriter::Commit() {
   LS_RETURN_IF_ERROR(SealerStatus());
-  if (options_.sync != SyncMode::kAlways || !wal_->has_unflushed()) return Status();
+  if (!wal_->has_unflushed()) return Status();
+  if (options_.sync != SyncMode::kAlways) {
+    if (!options_.visible_on_commit) return Status();
+    counters_.wal_bytes.fetch_add(wal_->unflushed_bytes(), std::memory_order_relaxed);
+    LS_RETURN_IF_ERROR(wal_->Flush());
+    wal_dirty_ = true;  // Tick() syncs it within the interval
+    if (oldest_unsealed_ == 0) oldest_unsealed_ = oldest_unlogged_;
+    oldest_unlogged_ = 0;
+    return Status();
+  }
   int64_t started = MonotonicNanos();
   counters_.wal_bytes.fetch_add(wal_->unflushed_bytes(), std::memory_order_relaxed);
   LS_RETURN_IF_ERROR(wal_->Sync());

@@ -41,6 +41,10 @@ struct WriterOptions {
   uint64_t memtable_bytes = 64u << 20;
   // A record waits at most this long before it is logged or sealed, i.e. searchable.
   int64_t visibility_ns = 400'000'000;
+  // Every record is logged, and Commit() writes the log (without a sync unless kAlways), so
+  // a record is searchable once Commit() returns: a server acknowledges a write only then.
+  // Costs a write(2) per commit and the log copy a fast stream otherwise skips.
+  bool visible_on_commit = false;
   // A logged record is sealed at most this late, so the log stays short.
   int64_t seal_after_ns = 60'000'000'000;
   // Retention: partitions whose whole day is older than this are dropped (0: keep all).
@@ -81,7 +85,8 @@ class StoreWriter {
 
   // Adds a parsed record; `line` is its input line, logged if the record stays unsealed.
   Status Add(const Record& record, std::string_view line);
-  // Ends a batch of input: with SyncMode::kAlways the batch is logged and fsynced.
+  // Ends a batch of input: with SyncMode::kAlways the batch is logged and fsynced; with
+  // visible_on_commit it is logged.
   Status Commit();
   // Time-driven work (logging, syncing, sealing, retention); call it every 100 ms or so.
   Status Tick();
@@ -136,6 +141,10 @@ class StoreWriter {
   void DropQueued(QueuedBlock* block);
   Status SealerStatus();
   void StartWal();
+  // Whether every record gets a log frame, even while a fast stream is being sealed.
+  bool LogsEveryRecord() const {
+    return options_.sync == SyncMode::kAlways || options_.visible_on_commit;
+  }
 
   // Background thread.
   void SealerLoop();
