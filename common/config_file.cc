@@ -52,6 +52,30 @@ Status ApplyEntries(const YAML::Node& section, std::string_view file_name, const
 
 }  // namespace
 
+Status CheckSections(std::string_view yaml_text, std::string_view file_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+    if (!root || root.IsNull()) return Status();
+    if (!root.IsMap()) {
+      return Status::InvalidArgument(fmt::format("{}:1: expected a mapping", file_name));
+    }
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      if (std::find(std::begin(kSections), std::end(kSections), key) == std::end(kSections)) {
+        std::string known;
+        for (std::string_view section : kSections) known += fmt::format("{}{}", known.empty() ? "" : ", ", section);
+        return Status::InvalidArgument(fmt::format("{}:{}: unknown section '{}' (known: {})", file_name,
+                                                   LineOf(entry.first), key, known));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+    return Status::InvalidArgument(fmt::format("{}:{}: invalid YAML: {}", file_name, line, e.msg));
+  }
+  return Status();
+}
+
 Status ApplySection(std::string_view yaml_text, std::string_view file_name, const SectionSpec& spec,
                     const std::vector<std::string>& given, const SetOption& set) {
   YAML::Node root;

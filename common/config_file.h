@@ -33,4 +33,15 @@ using SetOption = std::function<Status(const std::string& option, const std::str
 Status ApplySection(std::string_view yaml_text, std::string_view file_name, const SectionSpec& spec,
                     const std::vector<std::string>& given, const SetOption& set);
 
+// The top-level sections of the configuration file, one per tool or shared concern
+// (config.yaml.example documents each). `filter` and `collect` are kept for logfilter and
+// logcollect, so that a file written for them is accepted by the other tools.
+inline constexpr std::string_view kSections[] = {"store", "query", "server", "auth",
+                                                 "tls",   "filter", "collect"};
+
+// Checks that every top-level key of `yaml_text` is one of kSections, so that a misspelt
+// section is an error in every tool rather than silently ignored: InvalidArgument
+// "FILE:LINE: unknown section 'sever'". Invalid YAML is reported as ApplySection does.
+Status CheckSections(std::string_view yaml_text, std::string_view file_name);
+
 }  // namespace logstream::config

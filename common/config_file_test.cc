@@ -71,5 +71,16 @@ TEST_CASE("ApplySection: every error names the file and the line", "[config]") {
   CHECK(a.status.message().find("invalid YAML") != std::string_view::npos);
 }
 
+TEST_CASE("CheckSections: every top-level key is a known section", "[config]") {
+  CHECK(CheckSections("", "cfg.yaml").ok());
+  CHECK(CheckSections("store:\n  sync: always\nserver:\n  port: 1\nauth: {}\n", "cfg.yaml").ok());
+  Status misspelt = CheckSections("store: {}\n\nsever:\n  port: 1\n", "cfg.yaml");
+  CHECK(misspelt.code() == Code::kInvalidArgument);
+  CHECK(misspelt.message().find("cfg.yaml:3: unknown section 'sever' (known: store,") == 0);
+  CHECK(CheckSections("- a\n", "cfg.yaml").message() == "cfg.yaml:1: expected a mapping");
+  CHECK(CheckSections("store: [unclosed\n", "cfg.yaml").message().find("invalid YAML") !=
+        std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace logstream::config

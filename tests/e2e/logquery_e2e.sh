@@ -811,12 +811,14 @@ err_check 64 "^Try 'logquery --help' for more information\\.\$" "unknown option"
 err_check 64 "no store" "no store given" ''
 err_check 64 "--from" "bad --from" --store "$store" --from yesterdayish ''
 err_check 64 "table" "-o table for records" --store "$store" -o table ''
-printf 'logfilter:\n  jobs: 3\nquery:\n  store: %s\n  jobs: 2\n  colour: red\n' "$store" >"$work/bad.yaml"
+printf 'filter:\n  jobs: 3\nquery:\n  store: %s\n  jobs: 2\n  colour: red\n' "$store" >"$work/bad.yaml"
 err_check 78 "bad\\.yaml:6: unknown key 'query\\.colour'" "unknown config key" --config "$work/bad.yaml" ''
 printf 'query:\n  store: %s\n  jobs: lots\n' "$store" >"$work/bad2.yaml"
 err_check 78 "bad2\\.yaml:3:.*lots" "bad config value" --config "$work/bad2.yaml" ''
 err_check 66 "nonexistent\\.yaml" "unreadable config" --store "$store" --config "$work/nonexistent.yaml" ''
-printf 'other:\n  x: 1\nquery:\n  store: %s\n  jobs: 2\n  memory_limit: 64M\n' "$store" >"$work/good.yaml"
+printf 'store:\n  sync: never\nqeury:\n  jobs: 2\n' >"$work/bad3.yaml"
+err_check 78 "bad3\\.yaml:3: unknown section 'qeury'" "misspelt config section" --store "$store" --config "$work/bad3.yaml" ''
+printf 'server:\n  port: 1\nquery:\n  store: %s\n  jobs: 2\n  memory_limit: 64M\n' "$store" >"$work/good.yaml"
 "$LQ" --config "$work/good.yaml" '| count' >"$work/out" 2>"$work/err"
 rc=$?
 [[ $rc == 0 && $(cat "$work/out") == "{\"count\":$total}" ]] || bad "logquery --config good.yaml '| count' (store from the file): rc $rc, '$(cat "$work/out")'; $(cat "$work/err")"

@@ -198,6 +198,7 @@ Result<Options> ParseArgs(int argc, char** argv) {
 
 Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* options) {
   static const config::SectionSpec kSection{"query", {"store", "server", "jobs", "memory_limit"}, {}};
+  LS_RETURN_IF_ERROR(config::CheckSections(yaml_text, name));
   return config::ApplySection(yaml_text, name, kSection, options->given,
                               [options](const std::string& option, const std::string& value) {
                                 return SetOption(option, value, options);

@@ -268,6 +268,7 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
   auto set = [options](const std::string& option, const std::string& value) {
     return SetOption(option, value, options);
   };
+  LS_RETURN_IF_ERROR(config::CheckSections(yaml_text, name));
   LS_RETURN_IF_ERROR(config::ApplySection(yaml_text, name, kServer, options->given, set));
   // tls.cert is --tls-cert: the section's keys are the options without their prefix.
   static const config::SectionSpec kTls{"tls", {"cert", "key"}, {}};

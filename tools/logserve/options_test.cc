@@ -118,6 +118,8 @@ TEST_CASE("logserve config: auth tokens with their access", "[logserve]") {
 
 TEST_CASE("logserve config errors give the file, the line and the key", "[logserve]") {
   CHECK(ConfigError("server:\n  port: 1\n  prot: 2\n") == "c.yaml:3: unknown key 'server.prot'");
+  CHECK(Contains(ConfigError("server:\n  port: 1\nsever:\n  port: 2\n"),
+                 "c.yaml:3: unknown section 'sever'"));
   CHECK(ConfigError("tls:\n  certificate: x\n") == "c.yaml:2: unknown key 'tls.certificate'");
   CHECK(ConfigError("auth:\n  users: []\n") == "c.yaml:2: unknown key 'auth.users'");
   CHECK(ConfigError("auth:\n  tokens:\n    - token: x\n      acess: read\n") ==

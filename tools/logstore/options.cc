@@ -190,6 +190,7 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
       {"listen", "metrics", "sync", "sync_interval", "retention", "max_size", "compression_level",
        "memtable_size", "max_line_bytes", "max_connections", "dead_letter"},
       {"listen"}};
+  LS_RETURN_IF_ERROR(config::CheckSections(yaml_text, name));
   return config::ApplySection(yaml_text, name, kSection, options->given,
                               [options](const std::string& option, const std::string& value) {
                                 return SetOption(option, value, options);

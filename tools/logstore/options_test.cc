@@ -485,12 +485,12 @@ TEST_CASE("LogstoreOptions: bad YAML and misplaced sections", "[logstore_options
         "cfg.yaml:1: expected a mapping");
   CHECK(ApplyConfig("store: 5\n", "cfg.yaml", &options).message() ==
         "cfg.yaml:1: 'store' must be a mapping");
-  CHECK(Contains(ApplyConfig("other: 1\nstore:\n  - sync\n", "cfg.yaml", &options).message(),
+  CHECK(Contains(ApplyConfig("query: {}\nstore:\n  - sync\n", "cfg.yaml", &options).message(),
                  "'store' must be a mapping"));
 }
 
 TEST_CASE("LogstoreOptions: an empty config or one without a store section changes nothing", "[logstore_options]") {
-  for (std::string_view yaml : {"", "\n", "# only a comment\n", "---\n", "other:\n  x: 1\n",
+  for (std::string_view yaml : {"", "\n", "# only a comment\n", "---\n", "query:\n  x: 1\n",
                                 "store:\n", "store: ~\n", "store: null\n"}) {
     INFO("yaml '" << yaml << "'");
     Options options = *Parse({"--sync", "never", "d"});
