@@ -8,7 +8,8 @@
 #   make bench-store logstore beside ClickHouse on 10M records (bench/store.sh), release build
 #   make bench-query logquery beside ClickHouse and rg on 10M records (bench/query.sh),
 #                    release build
-#   make install PREFIX=/usr/local   installs the release build
+#   make install PREFIX=/usr/local   installs the release build: the binaries, man pages,
+#                    systemd units and config.yaml.example (DESTDIR= is honoured)
 #   make clean
 
 PREFIX ?= /usr/local
