@@ -101,9 +101,11 @@ Result<store::TimeRange> ParseRange(std::string_view from, std::string_view to, 
 
 Result<uint64_t> ParseLimit(std::string_view text) {
   uint64_t value = 0;
-  if (text.empty() || text.size() > 19) return Status::InvalidArgument(fmt::format("invalid limit '{}'", text));
+  if (text.empty() || text.size() > 19) {
+    return Status::InvalidArgument(fmt::format("invalid value for limit: '{}'", text));
+  }
   for (char c : text) {
-    if (c < '0' || c > '9') return Status::InvalidArgument(fmt::format("invalid limit '{}'", text));
+    if (c < '0' || c > '9') return Status::InvalidArgument(fmt::format("invalid value for limit: '{}'", text));
     value = value * 10 + static_cast<uint64_t>(c - '0');
   }
   return value;
@@ -487,10 +489,23 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
     return ErrorReply(400, fmt::format("unknown analysis type '{}'; expected frequency, histogram, "
                                        "top, stats or pipe", type));
   }
-  Result<engine::Pipeline> pipeline = engine::ParsePipeline("| " + stage);
-  if (!pipeline.ok() || !pipeline->analysis || !pipeline->query.empty()) {
-    std::string why = pipeline.ok() ? "not a single analysis" : std::string(pipeline.status().message());
-    return ErrorReply(400, fmt::format("invalid analysis '{}': {}", stage, why));
+  constexpr std::string_view kBar = "| ";
+  Result<engine::Pipeline> pipeline = engine::ParsePipeline(std::string(kBar) + stage);
+  if (!pipeline.ok()) {
+    // The column is counted in the stage the client wrote (a pipe) or that we wrote from
+    // its members; either way without the "| " put before it here.
+    std::string message(pipeline.status().message());
+    int column = ColumnOf(message);
+    if (column > static_cast<int>(kBar.size())) {
+      column -= static_cast<int>(kBar.size());
+      message = message.substr(0, message.rfind("at column ")) + fmt::format("at column {}", column);
+    } else {
+      column = 0;
+    }
+    return ErrorReply(400, fmt::format("invalid analysis: {}", message), type == "pipe" ? column : 0);
+  }
+  if (!pipeline->analysis || !pipeline->query.empty()) {
+    return ErrorReply(400, fmt::format("invalid analysis '{}': not a single analysis stage", stage));
   }
   const Timestamp now = Now();
   Result<std::string> query_text = ComposeQuery(FilterSpec{filter, {}, {}});
