@@ -58,8 +58,15 @@ void AppendTime(const StoreStats& stats, int64_t ns, std::string* out) {
     return;
   }
   // Whole seconds, as the seed shows them; sub-second digits only when present.
-  Timestamp ts{ns, static_cast<uint8_t>(ns % 1'000'000'000 == 0 ? 0 : 3)};
-  if (ns % 1'000'000 != 0) ts.digits = 9;
+  uint8_t digits = 9;
+  if (ns % 1'000'000'000 == 0) {
+    digits = 0;
+  } else if (ns % 1'000'000 == 0) {
+    digits = 3;
+  } else if (ns % 1'000 == 0) {
+    digits = 6;
+  }
+  Timestamp ts{ns, digits};
   AppendJsonString(FormatRfc3339(ts), out);
 }
 

@@ -29,15 +29,6 @@ int ColumnOf(std::string_view message) {
   return column;
 }
 
-ApiReply FromStatus(const Status& status) {
-  switch (status.code()) {
-    case Code::kInvalidArgument: return ErrorReply(400, status.message(), ColumnOf(status.message()));
-    case Code::kResourceExhausted: return ErrorReply(503, status.message());
-    case Code::kUnavailable: return ErrorReply(503, status.message());
-    default: return ErrorReply(500, status.message());
-  }
-}
-
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
   size_t at = 0;
@@ -249,6 +240,15 @@ ApiReply ErrorReply(int status, std::string_view message, int column) {
   return reply;
 }
 
+ApiReply ErrorReplyFor(const Status& status) {
+  switch (status.code()) {
+    case Code::kInvalidArgument: return ErrorReply(400, status.message(), ColumnOf(status.message()));
+    case Code::kResourceExhausted: return ErrorReply(503, status.message());
+    case Code::kUnavailable: return ErrorReply(503, status.message());
+    default: return ErrorReply(500, status.message());
+  }
+}
+
 Result<std::string> ComposeQuery(const FilterSpec& spec) {
   // The client's query alone first, so that an error's column is in its own text.
   Result<query::Query> alone = query::Query::Compile(spec.q);
@@ -283,18 +283,18 @@ ApiReply RunSearch(StoreService* store, const Options& options, const SearchPara
                    bool ndjson) {
   const Timestamp now = Now();
   Result<std::string> text = ComposeQuery(params.filter);
-  if (!text.ok()) return FromStatus(text.status());
+  if (!text.ok()) return ErrorReplyFor(text.status());
   Result<query::Query> compiled = query::Query::Compile(*text, now);
-  if (!compiled.ok()) return FromStatus(compiled.status());
+  if (!compiled.ok()) return ErrorReplyFor(compiled.status());
   Result<store::TimeRange> range = ParseRange(params.from, params.to, now);
-  if (!range.ok()) return FromStatus(range.status());
+  if (!range.ok()) return ErrorReplyFor(range.status());
   uint64_t limit = params.limit.value_or(options.default_limit);
   if (limit == 0 || limit > options.max_limit) {
     return ErrorReply(400, fmt::format("limit must be from 1 to {} (the server's --max-limit), not {}",
                                        options.max_limit, limit));
   }
   Result<std::unique_ptr<store::StoreSnapshot>> snapshot = store->Snapshot(*range);
-  if (!snapshot.ok()) return FromStatus(snapshot.status());
+  if (!snapshot.ok()) return ErrorReplyFor(snapshot.status());
   engine::RecordSearch search;
   search.scan.query = *compiled;
   search.scan.range = *range;
@@ -313,7 +313,7 @@ ApiReply RunSearch(StoreService* store, const Options& options, const SearchPara
         return true;
       },
       &stats);
-  if (!searched.ok()) return FromStatus(searched);
+  if (!searched.ok()) return ErrorReplyFor(searched);
   if (ndjson) {
     reply.content_type = "application/x-ndjson";
   } else {
@@ -335,7 +335,7 @@ ApiReply QueryApi::GetLogs(const Params& params, bool ndjson) const {
       search.to = value;
     } else if (key == "limit") {
       Result<uint64_t> limit = ParseLimit(value);
-      if (!limit.ok()) return FromStatus(limit.status());
+      if (!limit.ok()) return ErrorReplyFor(limit.status());
       search.limit = *limit;
     } else if (key == "order" || key == "sort_order") {
       if (value != "asc" && value != "desc") {
@@ -355,7 +355,7 @@ ApiReply QueryApi::PostQuery(std::string_view body, bool ndjson) const {
   Stopwatch timer(observe_);
   simdjson::dom::parser parser;
   Result<simdjson::dom::object> object = ParseObject(&parser, body);
-  if (!object.ok()) return FromStatus(object.status());
+  if (!object.ok()) return ErrorReplyFor(object.status());
   SearchParams search;
   Status read;
   for (auto [key, value] : *object) {
@@ -386,7 +386,7 @@ ApiReply QueryApi::PostQuery(std::string_view body, bool ndjson) const {
     } else {
       read = Status::InvalidArgument(fmt::format("unknown member '{}'", key));
     }
-    if (!read.ok()) return FromStatus(read);
+    if (!read.ok()) return ErrorReplyFor(read);
   }
   return RunSearch(store_, options_, search, ndjson);
 }
@@ -395,7 +395,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
   Stopwatch timer(observe_);
   simdjson::dom::parser parser;
   Result<simdjson::dom::object> object = ParseObject(&parser, body);
-  if (!object.ok()) return FromStatus(object.status());
+  if (!object.ok()) return ErrorReplyFor(object.status());
   std::string filter;
   simdjson::dom::object analysis;
   bool has_analysis = false;
@@ -417,7 +417,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
     } else {
       read = Status::InvalidArgument(fmt::format("unknown member '{}'", key));
     }
-    if (!read.ok()) return FromStatus(read);
+    if (!read.ok()) return ErrorReplyFor(read);
   }
   if (!has_analysis) return ErrorReply(400, "missing 'analysis'");
 
@@ -464,7 +464,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
     } else {
       read = Status::InvalidArgument(fmt::format("unknown member 'analysis.{}'", key));
     }
-    if (!read.ok()) return FromStatus(read);
+    if (!read.ok()) return ErrorReplyFor(read);
   }
 
   // Each analysis is written in the query language's pipe syntax and parsed by its parser.
@@ -509,13 +509,13 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
   }
   const Timestamp now = Now();
   Result<std::string> query_text = ComposeQuery(FilterSpec{filter, {}, {}});
-  if (!query_text.ok()) return FromStatus(query_text.status());
+  if (!query_text.ok()) return ErrorReplyFor(query_text.status());
   Result<query::Query> compiled = query::Query::Compile(*query_text, now);
-  if (!compiled.ok()) return FromStatus(compiled.status());
+  if (!compiled.ok()) return ErrorReplyFor(compiled.status());
   Result<store::TimeRange> range = ParseRange(from, to, now);
-  if (!range.ok()) return FromStatus(range.status());
+  if (!range.ok()) return ErrorReplyFor(range.status());
   Result<std::unique_ptr<store::StoreSnapshot>> snapshot = store_->Snapshot(*range);
-  if (!snapshot.ok()) return FromStatus(snapshot.status());
+  if (!snapshot.ok()) return ErrorReplyFor(snapshot.status());
   engine::AnalysisRequest request;
   request.scan.query = *compiled;
   request.scan.range = *range;
@@ -525,7 +525,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
   engine::Table table;
   engine::ScanStats stats;
   if (Status ran = engine::RunAnalysis(**snapshot, request, &table, &stats); !ran.ok()) {
-    return FromStatus(ran);
+    return ErrorReplyFor(ran);
   }
 
   ApiReply reply;
@@ -581,18 +581,17 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
     AppendJsonString(interval, &out);
     out += fmt::format(",\"count\":{},\"buckets\":[{}]}}", total, buckets);
   } else if (type == "top") {
-    uint64_t total = 0;
     std::string items;
     for (const auto& row : table.rows) {
       uint64_t count = CountCell(row[count_column]);
-      total += count;
       items += items.empty() ? "{\"value\":" : ",{\"value\":";
       AppendCell(row[0], &items);
       items += fmt::format(",\"count\":{}}}", count);
     }
+    // count is every record selected, not only those in the top N.
     out += ",\"field\":";
     AppendJsonString(field, &out);
-    out += fmt::format(",\"count\":{},\"top\":[{}]}}", total, items);
+    out += fmt::format(",\"count\":{},\"top\":[{}]}}", stats.records_matched, items);
   } else {  // stats: the groups' columns, then count avg min max sum p50 p95 p99
     static constexpr const char* kNames[] = {"count", "avg", "min", "max", "sum", "p50", "p95", "p99"};
     const size_t first = group_by.empty() ? 0 : 1;
@@ -631,7 +630,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
 ApiReply QueryApi::Sources() const {
   Stopwatch timer(observe_);
   Result<store::StoreStats> stats = store_->Stats();
-  if (!stats.ok()) return FromStatus(stats.status());
+  if (!stats.ok()) return ErrorReplyFor(stats.status());
   ApiReply reply;
   reply.body = "[";
   for (const auto& [source, count] : stats->by_source) {
@@ -645,7 +644,7 @@ ApiReply QueryApi::Sources() const {
 ApiReply QueryApi::Stats() const {
   Stopwatch timer(observe_);
   Result<store::StoreStats> stats = store_->Stats();
-  if (!stats.ok()) return FromStatus(stats.status());
+  if (!stats.ok()) return ErrorReplyFor(stats.status());
   ApiReply reply;
   reply.body = store::StatsJson(*stats);
   return reply;

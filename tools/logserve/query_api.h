@@ -23,6 +23,9 @@ struct ApiReply {
 
 // {"error": message} with `status`, and the 1-based column of a query syntax error.
 ApiReply ErrorReply(int status, std::string_view message, int column = 0);
+// The error answer for a failed Status: 400 (with the column a query error names), 503 for
+// an unavailable store or an exhausted memory limit, 500 otherwise.
+ApiReply ErrorReplyFor(const Status& status);
 
 // Query-string parameters (httplib::Params is this type).
 using Params = std::multimap<std::string, std::string>;

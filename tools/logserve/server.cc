@@ -1,11 +1,17 @@
 // tools/logserve/server.cc -- See server.h. Endpoints: docs/rest-api.md.
 #include "tools/logserve/server.h"
 
+#include <dirent.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -65,6 +71,15 @@ const Endpoint* FindEndpoint(std::string_view path) {
   return nullptr;
 }
 
+// The method as a metric label: one of the methods HTTP defines, else "other", so that a
+// client cannot grow the label set.
+std::string_view MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 bool Allows(const Endpoint& endpoint, std::string_view method) {
   if (method == "HEAD") method = "GET";  // answered as GET, without the body
   size_t at = endpoint.allow.find(method);
@@ -110,6 +125,50 @@ bool SameSecret(std::string_view given, std::string_view secret) {
   return diff == 0;
 }
 
+// A connection's peer as cpp-httplib names it in Request::remote_addr and remote_port.
+using Peer = std::pair<std::string, int>;
+
+bool PeerOf(int fd, Peer* peer) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  char host[NI_MAXHOST];
+  char port[NI_MAXSERV];
+  if (::getnameinfo(reinterpret_cast<sockaddr*>(&address), length, host, sizeof host, port,
+                    sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    return false;
+  }
+  *peer = Peer(host, std::atoi(port));
+  return true;
+}
+
+int LocalPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+  return -1;
+}
+
+// At shutdown: ends the reading side of every connection to `port` that is not inside a
+// request. cpp-httplib waits on an idle keep-alive connection for the whole keep-alive
+// timeout before it notices the server stopping; with the reading side shut it sees the end
+// at once. A live tail only writes, and goes on until it sees the stop itself.
+void ShutIdleConnections(int port, const std::multiset<Peer>& busy) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (fds == nullptr) return;
+  while (const dirent* entry = ::readdir(fds)) {
+    int fd = std::atoi(entry->d_name);
+    struct stat info{};
+    if (fd <= 2 || fd == ::dirfd(fds) || ::fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode)) continue;
+    Peer peer;
+    if (LocalPort(fd) != port || !PeerOf(fd, &peer) || busy.count(peer) > 0) continue;
+    ::shutdown(fd, SHUT_RD);
+  }
+  ::closedir(fds);
+}
+
 void Send(httplib::Response& res, const ApiReply& reply) {
   res.status = reply.status;
   res.set_content(reply.body, reply.content_type.c_str());
@@ -126,14 +185,20 @@ struct ApiServer::Impl {
         max_tails(std::max(1u, options_in.threads / 2)) {}
 
   void Install();
+  // Routes a request while it is counted as busy (see Stop()).
   void Dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader);
+  void Handle(const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader* reader);
   // 401/403 when tokens are configured and the request may not do this; else true.
   bool Authorized(const httplib::Request& req, httplib::Response& res, const Endpoint& endpoint);
   void Ingest(const httplib::Request& req, httplib::Response& res,
               const httplib::ContentReader& reader, BodyKind kind);
   // Reads the body within --max-body; false with the error sent otherwise.
   bool ReadBody(const httplib::ContentReader& reader, httplib::Response& res, std::string* body);
+  // Reads and drops the body of a request answered without it, so that its bytes are not
+  // taken for the next request on the connection.
+  void Discard(const httplib::ContentReader* reader);
   void Tail(const httplib::Request& req, httplib::Response& res);
   void Health(httplib::Response& res);
 
@@ -147,6 +212,10 @@ struct ApiServer::Impl {
   std::condition_variable stop_cv;  // wakes live tails at Stop()
   std::atomic<unsigned> tails{0};
   const unsigned max_tails;
+  int listen_fd = -1;  // the listening socket, once created
+  int port = 0;        // once bound
+  std::mutex busy_mu;
+  std::multiset<Peer> busy;  // the connections inside Dispatch()
 };
 
 void ApiServer::Impl::Install() {
@@ -160,6 +229,13 @@ void ApiServer::Impl::Install() {
   s.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(options.keep_alive_ns / 1'000'000'000)));
   s.set_keep_alive_max_count(1000);
   s.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: cpp-httplib's default also sets SO_REUSEPORT, with which a second
+  // server on the same port starts quietly and takes half the connections.
+  s.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd = sock;
+  });
 
   auto plain = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res, nullptr); };
   auto with_body = [this](const httplib::Request& req, httplib::Response& res,
@@ -197,7 +273,8 @@ void ApiServer::Impl::Install() {
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     const Endpoint* endpoint = FindEndpoint(req.path);
-    metrics->Request(endpoint != nullptr ? endpoint->path : "other", req.method, res.status);
+    metrics->Request(endpoint != nullptr ? endpoint->path : "other", MethodLabel(req.method),
+                     res.status);
     if (options.log_requests) {
       cli::Error("{} \"{} {}\" {} {}", req.remote_addr, req.method, req.target, res.status,
                  res.body.size());
@@ -217,34 +294,54 @@ bool ApiServer::Impl::Authorized(const httplib::Request& req, httplib::Response&
       if (SameSecret(given, token.secret)) found = &token;
     }
   }
+  const bool write = endpoint.writes && req.method == "POST";
   if (found == nullptr) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"logstream\"");
     Send(res, ErrorReply(401, "missing or invalid bearer token"));
-    metrics->IngestError("unauthorized");
+    if (write) metrics->IngestError("unauthorized");
     return false;
   }
-  if (endpoint.writes && req.method == "POST" && !found->write) {
+  if (write && !found->write) {
     Send(res, ErrorReply(403, "this token may only read"));
+    metrics->IngestError("unauthorized");
     return false;
   }
   return true;
 }
 
+// A body is read to its end even when it is refused, up to this many times --max-body of
+// decoded bytes: past that, the rest is left unread and the connection's framing is lost.
+constexpr uint64_t kDrainFactor = 4;
+
+void ApiServer::Impl::Discard(const httplib::ContentReader* reader) {
+  if (reader == nullptr) return;
+  uint64_t seen = 0;
+  const uint64_t cap = kDrainFactor * options.max_body_bytes;
+  (*reader)([&](const char*, size_t size) {
+    seen += size;
+    return seen <= cap;
+  });
+}
+
 bool ApiServer::Impl::ReadBody(const httplib::ContentReader& reader, httplib::Response& res,
                                std::string* body) {
   bool too_large = false;
+  uint64_t seen = 0;
   const uint64_t limit = options.max_body_bytes;
   // The limit is checked on the decoded bytes: a small gzip body can decode to gigabytes.
+  // Past it the rest is read and dropped (to a point), so the connection stays usable.
   bool read = reader([&](const char* data, size_t size) {
-    if (body->size() + size > limit) {
+    seen += size;
+    if (seen > limit) {
       too_large = true;
-      return false;
+      body->clear();
+      return seen <= kDrainFactor * limit;
     }
     body->append(data, size);
     return true;
   });
-  if (read) return true;
-  res.set_header("Connection", "close");  // the rest of the body is not read
+  if (read && !too_large) return true;
+  if (!read) res.set_header("Connection", "close");
   if (too_large || res.status == 413) {
     metrics->IngestError("too_large");
     Send(res, ErrorReply(413, fmt::format("request body too large (limit {} bytes)", limit)));
@@ -260,6 +357,7 @@ void ApiServer::Impl::Ingest(const httplib::Request& req, httplib::Response& res
   std::string type = MediaType(req.get_header_value("Content-Type"));
   const bool single = kind == BodyKind::kObject;
   if (!type.empty() && type != "application/json" && (single || !IsNdjsonType(type))) {
+    Discard(&reader);
     metrics->IngestError("unsupported_media_type");
     Send(res, ErrorReply(415, fmt::format("unsupported Content-Type '{}': send application/json{}",
                                           type, single ? "" : " (an array) or application/x-ndjson")));
@@ -314,7 +412,7 @@ void ApiServer::Impl::Tail(const httplib::Request& req, httplib::Response& res) 
   Result<std::string> text = ComposeQuery(FilterFromParams(req.params));
   Result<query::Query> compiled = text.ok() ? query::Query::Compile(*text) : Result<query::Query>(text.status());
   if (!compiled.ok()) {
-    Send(res, ErrorReply(400, compiled.status().message()));
+    Send(res, ErrorReplyFor(compiled.status()));
     return;
   }
   for (const auto& [key, value] : req.params) {
@@ -381,22 +479,39 @@ void ApiServer::Impl::Tail(const httplib::Request& req, httplib::Response& res) 
 
 void ApiServer::Impl::Dispatch(const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader* reader) {
+  const Peer peer(req.remote_addr, req.remote_port);
+  {
+    std::lock_guard<std::mutex> lock(busy_mu);
+    busy.insert(peer);
+  }
+  Handle(req, res, reader);
+  std::lock_guard<std::mutex> lock(busy_mu);
+  busy.erase(busy.find(peer));
+}
+
+void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader* reader) {
   const Endpoint* endpoint = FindEndpoint(req.path);
   if (endpoint == nullptr) {
+    Discard(reader);
     Send(res, ErrorReply(404, fmt::format("no such endpoint: {}", req.path)));
     return;
   }
   if (!Allows(*endpoint, req.method)) {
+    Discard(reader);
     res.set_header("Allow", std::string(endpoint->allow));
-    Send(res, ErrorReply(405, fmt::format("method {} not allowed on {} (allowed: {})", req.method,
-                                          endpoint->path, endpoint->allow)));
+    Send(res, ErrorReply(405, fmt::format("method {} not allowed on {}", req.method, endpoint->path)));
     return;
   }
-  if (!Authorized(req, res, *endpoint)) return;
+  if (!Authorized(req, res, *endpoint)) {
+    Discard(reader);
+    return;
+  }
   const bool ndjson = Accepts(req, "application/x-ndjson");
   auto json_body = [&](std::string* body) {
     std::string type = MediaType(req.get_header_value("Content-Type"));
     if (!type.empty() && type != "application/json") {
+      Discard(reader);
       Send(res, ErrorReply(415, fmt::format("unsupported Content-Type '{}': send application/json", type)));
       return false;
     }
@@ -463,6 +578,10 @@ Result<int> ApiServer::Bind() {
     return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", impl_->options.host,
                                            impl_->options.port, std::strerror(errno)));
   }
+  // cpp-httplib listens with a backlog of 5: a burst of new connections would wait for
+  // SYN retries. listen(2) again on the same socket only raises the backlog.
+  if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, SOMAXCONN);
+  impl_->port = port;
   return port;
 }
 
@@ -472,6 +591,8 @@ void ApiServer::Stop() {
   impl_->stopping.store(true);
   impl_->stop_cv.notify_all();
   impl_->http->stop();
+  std::lock_guard<std::mutex> lock(impl_->busy_mu);
+  ShutIdleConnections(impl_->port, impl_->busy);
 }
 
 }  // namespace logstream::logserve
