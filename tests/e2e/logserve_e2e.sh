@@ -12,13 +12,18 @@
 #   - every error status: 400 (malformed JSON, query errors with "column", a batch with one bad
 #     record stores nothing of it and names its "index", bad parameters), 404, 405 with Allow,
 #     413 (also after gzip decoding), 415 (also curl -d); every error body is {"error": ...};
+#   - an error answered before the request body was read (404, 405, 413, 415, 401) leaves a
+#     keep-alive connection usable: the next request is answered, or the server said
+#     Connection: close and closes;
 #   - 8 writers posting batches of uniquely numbered records while a reader queries: every
 #     record once (count, count by seq, paged queries), and no query ever misses an
 #     acknowledged record;
 #   - live tail (NDJSON and server-sent events): exactly the new matching records, in order;
 #     a tail whose client went away releases its worker;
 #   - a record is returned by a query that starts right after its 200 (read-your-writes);
-#   - /metrics (Prometheus text) agrees with every request this script made;
+#   - /metrics (Prometheus text) agrees with every request this script made: records received
+#     by source, processed, the query histogram's buckets and count, requests by path, method
+#     and status, ingestion errors by reason, the tail gauge;
 #   - SIGTERM with a tail open: the tail ends, exit 0 promptly; a restart on the same store has
 #     every record (also those posted right before SIGTERM); logstore export agrees;
 #   - exit statuses: 64 usage, 69 port taken, 75 store locked, 78 unknown config key (naming the
@@ -69,6 +74,8 @@ forget() {
   for i in "${!bg_pids[@]}"; do [[ ${bg_pids[$i]} == "$1" ]] && unset 'bg_pids[i]'; done
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 export LC_ALL=C
 unset LOGSTREAM_STORE NO_COLOR
 
@@ -153,15 +160,28 @@ stop_server() {
   [[ $rc == 0 ]] || bad "$2: exit status $rc after SIGTERM, expected 0"
 }
 
-# expect_exit NAME RC WHAT ARGS...: logserve ARGS must exit RC within 10 s without listening;
-# its stderr is left in $work/NAME.err.
+# expect_exit NAME RC WHAT ARGS...: logserve ARGS must exit RC within 10 s without listening
+# (a listening line fails at once); its stderr is left in $work/NAME.err.
 expect_exit() {
-  local name=$1 want=$2 what=$3
+  local name=$1 want=$2 what=$3 waited=0
   shift 3
   "$LOGSERVE" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   local pid=$!
   bg_pids+=("$pid")
-  wait_exit "$pid" 10 "$what" || return 1
+  while kill -0 "$pid" 2>/dev/null; do
+    if grep -q 'listening on' "$work/$name.err" || ((waited >= 200)); then
+      kill -9 "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      forget "$pid"
+      bad "$what: logserve $*: still running after $((waited / 20)) s, expected exit status $want; stderr: $(head -c 400 "$work/$name.err")"
+      return 1
+    fi
+    sleep 0.05
+    waited=$((waited + 1))
+  done
+  wait "$pid" 2>/dev/null
+  rc=$?
+  forget "$pid"
   [[ $rc == "$want" ]] || bad "$what: logserve $*: exit status $rc, expected $want; stderr: $(head -c 400 "$work/$name.err")"
   ! grep -q 'listening on' "$work/$name.err" || bad "$what: logserve $* printed a listening line"
 }
@@ -174,7 +194,7 @@ hp() {
   "$PY" "$helper" "$@" >"$work/hp.out" 2>&1
   hrc=$?
   [[ -s $work/hp.out ]] && cat "$work/hp.out"
-  ((hrc == 0)) || bad "$what: $(tr '\n' ' ' <"$work/hp.out" | head -c 4000)"
+  ((hrc == 0)) || bad "$what: $(grep -v '^  [^-]' "$work/hp.out" | tr '\n' ' ' | head -c 4000)"
   return "$hrc"
 }
 
@@ -1201,9 +1221,109 @@ def cmd_errors(base):
            'after refused requests, stats EntriesBySource has %s' % sorted({'bad', 'atomic', 'big', 'media'} & set(by_source)))
 
 
+def read_responses(sock, want, seconds):
+    """Reads up to WANT Content-Length framed HTTP/1.1 responses from SOCK within SECONDS.
+    Returns (responses as (status, headers, body), how the reading ended: 'done', 'eof' or
+    'timeout')."""
+    buf, out = b'', []
+    deadline = time.monotonic() + seconds
+    while True:
+        while len(out) < want:
+            i = buf.find(b'\r\n\r\n')
+            if i < 0:
+                break
+            head = buf[:i].decode('latin-1').split('\r\n')
+            headers = {k.strip().lower(): v.strip() for k, v in (l.split(':', 1) for l in head[1:] if ':' in l)}
+            n = int(headers.get('content-length', '0'))
+            if len(buf) < i + 4 + n:
+                break
+            try:
+                status = int(head[0].split(' ')[1])
+            except (IndexError, ValueError):
+                status = 0
+            out.append((status, headers, buf[i + 4:i + 4 + n]))
+            buf = buf[i + 4 + n:]
+        if len(out) >= want:
+            return out, 'done'
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return out, 'timeout'
+        sock.settimeout(left)
+        try:
+            d = sock.recv(65536)
+        except socket.timeout:
+            return out, 'timeout'
+        except OSError:
+            return out, 'eof'
+        if not d:
+            return out, 'eof'
+        buf += d
+
+
+def framing_case(base, path, ctype, body, status, kind=None, headers=''):
+    """POST PATH with BODY sent 50 ms after the headers (a second TCP segment, as Python's
+    http.client always sends a body), then, once the answer is in, GET /api/v1/health on the
+    same connection. An answer given without reading the body must not leave the body to be
+    read as the start of the next request: the GET must be answered 200, or the first answer
+    must say Connection: close and the server must close."""
+    u = urllib.parse.urlsplit(base)
+    sock = socket.create_connection((u.hostname, u.port), timeout=5)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    head = ('POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n'
+            % (path, u.netloc, ctype, len(body), headers)).encode()
+    what = 'POST %s (%s, %d-byte body sent 50 ms after the headers), then GET /api/v1/health on the same connection' % (
+        path, ctype, len(body))
+    try:
+        sock.sendall(head)
+        time.sleep(0.05)
+        sock.sendall(body)
+    except OSError:
+        pass  # the server answered and closed before taking the body: fine if it said so
+    first, how = read_responses(sock, 1, 3)
+    if not expect(first and first[0][0] == status, '%s: first answer %s, expected %d'
+                  % (what, first[0][0] if first else 'none (%s)' % how, status)):
+        sock.close()
+        return
+    LEDGER.request(base, 'POST', path, status)
+    if kind:
+        LEDGER.ingest(base, kind)
+    closing = first[0][1].get('connection', '').lower() == 'close'
+    try:
+        sock.sendall(('GET /api/v1/health HTTP/1.1\r\nHost: %s\r\n\r\n' % u.netloc).encode())
+        second, how = read_responses(sock, 1, 3)
+    except OSError:
+        second, how = [], 'eof'
+    sock.close()
+    if second and second[0][0] == 200:
+        LEDGER.request(base, 'GET', '/api/v1/health', 200)
+        return
+    if closing and not second and how == 'eof':
+        return
+    if second:
+        got = 'the GET was answered %d %s (an answer to the unread body and the GET read as one request)' % (
+            second[0][0], short(second[0][2], 120))
+    else:
+        got = 'the GET got no answer (%s)' % ('the connection was closed' if how == 'eof' else 'nothing within 3 s')
+    expect(False, '%s: %s; the %d %s; expected the GET answered 200, or "Connection: close" on the %d and the '
+           'connection closed' % (what, got, status, 'said Connection: close' if closing else 'kept the connection open',
+                                  status))
+
+
+def cmd_framing(base):
+    big = json.dumps([{'source': 'framing', 'message': 'f' * 1000} for _ in range(70)]).encode()
+    framing_case(base, '/api/v1/logs', 'text/plain', b'{"source":"framing",', 415, 'media')
+    framing_case(base, '/api/v1/nope', 'application/json', b'{"source":"framing",', 404)
+    framing_case(base, '/api/v1/health', 'application/json', b'{"source":"framing",', 405)
+    framing_case(base, '/api/v1/logs/batch', 'application/json', b'[{"source":"framing",', 400, 'json')
+    framing_case(base, '/api/v1/logs/batch', 'application/json', big, 413, 'too_large')
+
+
+CONC_W, CONC_B, CONC_R = 8, 100, 5  # writers, batches each, records per batch
+CONC_TOTAL = CONC_W * CONC_B * CONC_R
+
+
 def cmd_concurrency(base):
-    W, B, R = 8, 10, 25
-    total = W * B * R
+    W, B, R, total = CONC_W, CONC_B, CONC_R, CONC_TOTAL
     t0 = epoch(2025, 5, 15)
     lock = threading.Lock()
     state = {'acked': 0, 'started': 0, 'queries': 0, 'last': -1}
@@ -1492,7 +1612,8 @@ def cmd_lastwrites(base, pid, killfile):
     expect(t.ended == 'eof' and tail_end is not None and tail_end < 5,
            'a tail open at SIGTERM: %s, expected a clean end of the stream within 5 s'
            % ('still open 10 s after the signal' if t.ended is None else 'ended with %s after %.2f s' % (t.ended, tail_end)))
-    expect(proc_end is not None and proc_end < 5, 'logserve exited %s after SIGTERM, expected within 5 s'
+    expect(proc_end is not None and proc_end < 5, 'logserve exited %s after SIGTERM, expected within 5 s (the client '
+           'that posted the 20 records still held its idle keep-alive connection)'
            % ('more than 10 s' if proc_end is None else '%.2f s' % proc_end))
     note('SIGTERM: the open tail ended after %s s (%s), logserve exited after %s s'
          % ('%.2f' % tail_end if tail_end is not None else '?', t.ended,
@@ -1537,8 +1658,9 @@ def cmd_verify_store(base, what):
                                                                        json.dumps(want, sort_keys=True)))
     obj = pipe(c, 'count by seq', 'source:conc')
     rows = obj['rows']
-    expect(sorted(r[0] for r in rows) == list(range(2000)) and all(r[1] == 1 for r in rows),
-           '%s: pipe "count by seq" over source:conc: %d rows, expected seq 0..1999 once each' % (what, len(rows)))
+    expect(sorted(r[0] for r in rows) == list(range(CONC_TOTAL)) and all(r[1] == 1 for r in rows),
+           '%s: pipe "count by seq" over source:conc: %d rows, expected seq 0..%d once each'
+           % (what, len(rows), CONC_TOTAL - 1))
 
 
 def cmd_ingest_small(base, n):
@@ -1646,6 +1768,8 @@ def cmd_auth(base):
     s = json_ok(reader.request('GET', '/api/v1/logs/stats'))
     expect(s.get('TotalEntries') == 6, 'stats with the read token: TotalEntries %s, expected 6 (nothing of the 401 and '
            '403 requests stored)' % s.get('TotalEntries'))
+    framing_case(base, '/api/v1/logs', 'application/json', json.dumps(rec).encode(), 401)
+    n401 += 1
     samples, _ = metrics(anon)
     un = sum(v for l, v in series(samples, 'logstream_ingest_errors_total') if l.get('reason') == 'unauthorized')
     expect(n401 <= un <= n401 + n403, '/metrics: logstream_ingest_errors_total{reason="unauthorized"} %s, expected '
@@ -1695,6 +1819,9 @@ hp "formats and analyses" formats "$MAIN_URL"
 
 check "errors: 400 (JSON, query column, all-or-nothing batches, parameters), 404, 405, 413, 415"
 hp "errors" errors "$MAIN_URL"
+
+check "an error answered before the body was read keeps a keep-alive connection in step"
+hp "keep-alive framing" framing "$MAIN_URL"
 
 check "8 writers and a reader at once: every record once, no query misses an acknowledged record"
 hp "concurrency" concurrency "$MAIN_URL"
