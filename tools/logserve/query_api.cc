@@ -293,7 +293,7 @@ ApiReply RunSearch(StoreService* store, const Options& options, const SearchPara
     return ErrorReply(400, fmt::format("limit must be from 1 to {} (the server's --max-limit), not {}",
                                        options.max_limit, limit));
   }
-  Result<std::unique_ptr<store::StoreSnapshot>> snapshot = store->Snapshot(*range);
+  Result<std::shared_ptr<const store::StoreSnapshot>> snapshot = store->Snapshot();
   if (!snapshot.ok()) return ErrorReplyFor(snapshot.status());
   engine::RecordSearch search;
   search.scan.query = *compiled;
@@ -514,7 +514,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
   if (!compiled.ok()) return ErrorReplyFor(compiled.status());
   Result<store::TimeRange> range = ParseRange(from, to, now);
   if (!range.ok()) return ErrorReplyFor(range.status());
-  Result<std::unique_ptr<store::StoreSnapshot>> snapshot = store_->Snapshot(*range);
+  Result<std::shared_ptr<const store::StoreSnapshot>> snapshot = store_->Snapshot();
   if (!snapshot.ok()) return ErrorReplyFor(snapshot.status());
   engine::AnalysisRequest request;
   request.scan.query = *compiled;

@@ -432,7 +432,7 @@ void ApiServer::Impl::Tail(const httplib::Request& req, httplib::Response& res) 
   search.scan.jobs = 1;
   search.render = [](const Record& record, std::string* out) { AppendRecord(record, out); };
   auto follower = std::make_shared<engine::StoreFollower>(store->dir(), search);
-  Result<std::unique_ptr<store::StoreSnapshot>> start = store->Snapshot(store::TimeRange{});
+  Result<std::shared_ptr<const store::StoreSnapshot>> start = store->Snapshot();
   Status started = start.ok() ? follower->Start(**start) : start.status();
   if (!started.ok()) {
     tails.fetch_sub(1);

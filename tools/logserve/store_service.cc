@@ -14,13 +14,6 @@ namespace logstream::logserve {
 namespace {
 
 constexpr auto kTickEvery = std::chrono::milliseconds(100);
-constexpr int64_t kStatsFreshNs = 1'000'000'000;
-
-int64_t SteadyNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A private directory for a memory store: /dev/shm when the system has it (tmpfs), else
 // $TMPDIR or /tmp.
@@ -120,25 +113,35 @@ Status StoreService::Store(std::string_view lines) {
   return Status();
 }
 
-Result<std::unique_ptr<store::StoreSnapshot>> StoreService::Snapshot(
-    const store::TimeRange& range) const {
+uint64_t StoreService::ContentVersion() const {
+  // Each term only grows, so their sum changes whenever one of them does.
+  const store::WriterCounters& c = writer_->counters();
+  return generation_.load(std::memory_order_acquire) + c.segments_sealed.load() +
+         c.segments_merged.load() + c.partitions_dropped.load();
+}
+
+Result<std::shared_ptr<const store::StoreSnapshot>> StoreService::Snapshot() {
+  // Read before opening: a change during the open makes the next caller open again.
+  const uint64_t version = ContentVersion();
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  if (snapshot_ != nullptr && snapshot_version_ == version) return snapshot_;
   store::SnapshotOptions options;
-  options.range = range;
   options.open_jobs = open_jobs_;
-  return store::StoreSnapshot::Open(dir_, options);
+  LS_ASSIGN_OR_RETURN(std::unique_ptr<store::StoreSnapshot> opened,
+                      store::StoreSnapshot::Open(dir_, options));
+  snapshot_ = std::move(opened);
+  snapshot_version_ = version;
+  return snapshot_;
 }
 
 Result<store::StoreStats> StoreService::Stats() {
   std::lock_guard<std::mutex> lock(stats_mu_);
-  int64_t now = SteadyNanos();
-  uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (stats_at_ != 0 && now - stats_at_ < kStatsFreshNs && generation == stats_generation_) {
-    return stats_;
-  }
-  LS_ASSIGN_OR_RETURN(std::unique_ptr<store::StoreSnapshot> snapshot, Snapshot(store::TimeRange{}));
+  const uint64_t version = ContentVersion();
+  if (stats_valid_ && version == stats_version_) return stats_;
+  LS_ASSIGN_OR_RETURN(std::shared_ptr<const store::StoreSnapshot> snapshot, Snapshot());
   LS_ASSIGN_OR_RETURN(stats_, store::ComputeStats(*snapshot));
-  stats_at_ = now;
-  stats_generation_ = generation;
+  stats_valid_ = true;
+  stats_version_ = version;
   return stats_;
 }
 

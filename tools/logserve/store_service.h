@@ -43,11 +43,14 @@ class StoreService {
   // records are searchable.
   Status Store(std::string_view lines);
 
-  // A snapshot for a query, seeing every record Store() has acknowledged.
-  Result<std::unique_ptr<store::StoreSnapshot>> Snapshot(const store::TimeRange& range) const;
+  // A snapshot of the whole store for a query (the query's own time range prunes), seeing
+  // every record Store() has acknowledged. Opening one reads every segment's index, which on
+  // a large store costs more than a small query: the last one is shared until a write, a
+  // seal, a merge or retention changes the store. Thread-safe; a snapshot is immutable.
+  Result<std::shared_ptr<const store::StoreSnapshot>> Snapshot();
 
-  // Statistics from the metadata (the /api/v1/logs/stats object). Reused for up to a second
-  // while nothing has been stored, as /metrics and dashboards ask often.
+  // Statistics from the metadata (the /api/v1/logs/stats object); reused while the store is
+  // unchanged, as /metrics and dashboards ask often.
   Result<store::StoreStats> Stats();
 
   // OK while writes are accepted; the writer's error once it has failed.
@@ -79,10 +82,18 @@ class StoreService {
   RecordParser parser_;      // guarded by mu_
   Record record_;            // guarded by mu_
 
+  // What identifies the store's content for the shared snapshot: acknowledged writes and the
+  // sealer's changes.
+  uint64_t ContentVersion() const;
+
+  std::mutex snapshot_mu_;
+  std::shared_ptr<const store::StoreSnapshot> snapshot_;  // guarded by snapshot_mu_
+  uint64_t snapshot_version_ = 0;
+
   std::mutex stats_mu_;
   std::atomic<uint64_t> generation_{0};  // Store() calls that stored something
-  int64_t stats_at_ = 0;     // monotonic ns of the cached stats; 0: none
-  uint64_t stats_generation_ = 0;
+  bool stats_valid_ = false;
+  uint64_t stats_version_ = 0;
   store::StoreStats stats_;
 };
 
