@@ -10,6 +10,9 @@
 #                    release build
 #   make install PREFIX=/usr/local   installs the release build: the binaries, man pages,
 #                    systemd units and config.yaml.example (DESTDIR= is honoured)
+#   make demo        build, fill var/store once with generated records and start logserve on
+#                    127.0.0.1:8000 in the background (scripts/demo.sh)
+#   make demo-stop   stop that logserve
 #   make clean
 
 PREFIX ?= /usr/local
@@ -63,6 +66,14 @@ bench-query: release
 install: release
 	meson configure $(RELEASE_BUILD) --prefix=$(PREFIX)
 	meson install -C $(RELEASE_BUILD)
+
+.PHONY: demo demo-stop
+
+demo: all
+	scripts/demo.sh $(BUILD)
+
+demo-stop:
+	scripts/demo.sh stop $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD)

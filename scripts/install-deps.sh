@@ -8,7 +8,7 @@ packages=(
   g++ pkg-config meson ninja-build
   libfmt-dev libsimdjson-dev libyaml-cpp-dev libcpp-httplib-dev prometheus-cpp-dev
   libre2-dev catch2 libzstd-dev libssl-dev zlib1g-dev
-  jq groff-base python3
+  jq groff-base python3 curl openssl
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
