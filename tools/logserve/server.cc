@@ -223,9 +223,8 @@ void ApiServer::Impl::Install() {
   const unsigned threads = options.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.set_payload_max_length(options.max_body_bytes);
-  auto seconds = [](int64_t ns) { return std::chrono::nanoseconds(ns); };
-  s.set_read_timeout(seconds(options.read_timeout_ns));
-  s.set_write_timeout(seconds(options.write_timeout_ns));
+  s.set_read_timeout(std::chrono::nanoseconds(options.read_timeout_ns));
+  s.set_write_timeout(std::chrono::nanoseconds(options.write_timeout_ns));
   s.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(options.keep_alive_ns / 1'000'000'000)));
   s.set_keep_alive_max_count(1000);
   s.set_tcp_nodelay(true);
