@@ -944,6 +944,28 @@ TEST_CASE("Store: a size limit drops the oldest days but keeps the newest", "[st
   CHECK(ReadStore(tmp.path()).records == Sorted(newest));
 }
 
+TEST_CASE("Store: a size limit drops the newest day's oldest segments, never its newest",
+          "[store]") {
+  TempDir tmp;
+  std::vector<std::string> last;
+  for (int session = 0; session < 3; ++session) {  // each Close() seals one segment
+    auto writer = OpenWriter(tmp.path(), TestOptions());
+    last = AddLines(writer.get(), Lines(20, 0));
+    REQUIRE(writer->Close().ok());
+  }
+  CHECK(ReadStore(tmp.path()).records.size() == 60);
+  {
+    WriterOptions options = TestOptions();
+    options.max_size_bytes = 1;
+    auto writer = OpenWriter(tmp.path(), options);
+    REQUIRE(writer->Close().ok());
+    CHECK(writer->counters().partitions_dropped == 0);
+    CHECK(writer->counters().segments_dropped == 2);
+  }
+  CHECK(PartitionNames(tmp.path()) == std::vector<std::string>{"2025-05-13"});
+  CHECK(ReadStore(tmp.path()).records == Sorted(last));
+}
+
 // ---- Statistics ------------------------------------------------------------------------
 
 TEST_CASE("Store: ComputeStats and StatsJson count from block metadata", "[store]") {

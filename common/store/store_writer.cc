@@ -597,13 +597,28 @@ Status StoreWriter::ApplyRetention() {
     }
   }
   if (options_.max_size_bytes > 0) {
-    // The newest partition always stays: dropping it would drop what is being written.
+    // Whole days first, oldest first; the newest day stays, as it takes what is written now.
     while (kept_from + 1 < partitions.size()) {
       LS_ASSIGN_OR_RETURN(uint64_t usage, dir_.DiskUsage());
       if (usage <= options_.max_size_bytes) break;
       LS_RETURN_IF_ERROR(RemovePartition(dir_, partitions[kept_from].name));
       counters_.partitions_dropped.fetch_add(1, std::memory_order_relaxed);
       ++kept_from;
+    }
+    // Then the newest day's oldest segments, all but its newest: without this a store that
+    // holds one day (a memory store, say) would grow past the limit until midnight. Merges
+    // run on this thread too, so no segment is being rewritten meanwhile; a reader that has
+    // a dropped segment open keeps reading it.
+    if (kept_from < partitions.size()) {
+      const std::vector<SegmentFile>& segments = partitions.back().segments;
+      for (size_t i = 0; i + 1 < segments.size(); ++i) {
+        LS_ASSIGN_OR_RETURN(uint64_t usage, dir_.DiskUsage());
+        if (usage <= options_.max_size_bytes) break;
+        if (::unlink(segments[i].path.c_str()) != 0 && errno != ENOENT) {
+          return Status::IOError(fmt::format("remove '{}'", segments[i].path), errno);
+        }
+        counters_.segments_dropped.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
   return Status();

@@ -49,7 +49,8 @@ struct WriterOptions {
   int64_t seal_after_ns = 60'000'000'000;
   // Retention: partitions whose whole day is older than this are dropped (0: keep all).
   int64_t retention_ns = 0;
-  // Oldest partitions are dropped while the store is larger than this (0: no limit).
+  // Oldest partitions, then the newest one's oldest segments, are dropped while the store is
+  // larger than this (0: no limit).
   uint64_t max_size_bytes = 0;
   // Merging: a run of this many consecutive small segments of a day becomes one. Small
   // means the few blocks a slow stream seals at a time; the segments of a fast stream are
@@ -70,6 +71,7 @@ struct WriterCounters {
   std::atomic<uint64_t> fsyncs{0};
   std::atomic<uint64_t> fsync_nanos{0};
   std::atomic<uint64_t> partitions_dropped{0};
+  std::atomic<uint64_t> segments_dropped{0};  // by the size limit, within the newest day
   std::atomic<uint64_t> recovered_records{0};
 };
 

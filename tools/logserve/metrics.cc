@@ -104,6 +104,9 @@ std::string ServerMetrics::Render() {
   families.push_back(Single("logstream_store_partitions_dropped_total",
                             "Days dropped by retention or the size limit", MetricType::Counter,
                             value(c.partitions_dropped)));
+  families.push_back(Single("logstream_store_segments_dropped_total",
+                            "Segments of the newest day dropped by the size limit",
+                            MetricType::Counter, value(c.segments_dropped)));
   families.push_back(Single("logstream_store_healthy",
                             "1 while the store accepts writes, 0 after a write error",
                             MetricType::Gauge, store_->health().ok() ? 1.0 : 0.0));

@@ -117,7 +117,7 @@ uint64_t StoreService::ContentVersion() const {
   // Each term only grows, so their sum changes whenever one of them does.
   const store::WriterCounters& c = writer_->counters();
   return generation_.load(std::memory_order_acquire) + c.segments_sealed.load() +
-         c.segments_merged.load() + c.partitions_dropped.load();
+         c.segments_merged.load() + c.partitions_dropped.load() + c.segments_dropped.load();
 }
 
 Result<std::shared_ptr<const store::StoreSnapshot>> StoreService::Snapshot() {

@@ -63,6 +63,9 @@ class StoreCollectable : public prometheus::Collectable {
     families.push_back(Family("logstream_store_partitions_dropped_total",
                               "Day partitions removed by retention.", MetricType::Counter,
                               counter(c.partitions_dropped)));
+    families.push_back(Family("logstream_store_segments_dropped_total",
+                              "Segments of the newest day removed by the size limit.",
+                              MetricType::Counter, counter(c.segments_dropped)));
     Result<uint64_t> size = writer_->dir().DiskUsage();
     families.push_back(Family("logstream_store_size_bytes", "Bytes the store takes on disk.",
                               MetricType::Gauge, size.ok() ? static_cast<double>(*size) : 0));
