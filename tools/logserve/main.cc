@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "common/cli.h"
 #include "tools/logserve/metrics.h"
 #include "tools/logserve/options.h"
+#include "tools/logserve/result_cache.h"
 #include "tools/logserve/server.h"
 #include "tools/logserve/store_service.h"
 
@@ -55,9 +57,11 @@ int Serve(const logserve::Options& options) {
       logserve::StoreService::Open(store_options);
   if (!store.ok()) return OpenFailure(store.status());
 
-  logserve::ServerMetrics metrics(store->get());
+  logserve::ResultCache cache(options.query_cache_bytes,
+                              std::chrono::nanoseconds(options.query_cache_ttl_ns));
+  logserve::ServerMetrics metrics(store->get(), &cache);
   logstream::Result<std::unique_ptr<logserve::ApiServer>> server =
-      logserve::ApiServer::Create(options, store->get(), &metrics);
+      logserve::ApiServer::Create(options, store->get(), &metrics, &cache);
   if (!server.ok()) {
     cli::Error("{}", server.status().message());
     (void)(*store)->Close();

@@ -22,8 +22,9 @@ prometheus::MetricFamily Single(std::string name, std::string help, prometheus::
 
 }  // namespace
 
-ServerMetrics::ServerMetrics(StoreService* store)
+ServerMetrics::ServerMetrics(StoreService* store, const ResultCache* cache)
     : store_(store),
+      cache_(cache),
       registry_(std::make_shared<prometheus::Registry>()),
       received_(prometheus::BuildCounter()
                     .Name("logstream_logs_received_total")
@@ -107,6 +108,14 @@ std::string ServerMetrics::Render() {
   families.push_back(Single("logstream_store_segments_dropped_total",
                             "Segments of the newest day dropped by the size limit",
                             MetricType::Counter, value(c.segments_dropped)));
+  if (cache_ != nullptr && cache_->enabled()) {
+    families.push_back(Single("logstream_query_cache_hits_total",
+                              "Searches and analyses answered from the query cache",
+                              MetricType::Counter, static_cast<double>(cache_->hits())));
+    families.push_back(Single("logstream_query_cache_misses_total",
+                              "Searches and analyses the query cache could not answer",
+                              MetricType::Counter, static_cast<double>(cache_->misses())));
+  }
   families.push_back(Single("logstream_store_healthy",
                             "1 while the store accepts writes, 0 after a write error",
                             MetricType::Gauge, store_->health().ok() ? 1.0 : 0.0));

@@ -16,13 +16,15 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "tools/logserve/result_cache.h"
 #include "tools/logserve/store_service.h"
 
 namespace logstream::logserve {
 
 class ServerMetrics {
  public:
-  explicit ServerMetrics(StoreService* store);
+  // `cache` may be null (no query cache).
+  ServerMetrics(StoreService* store, const ResultCache* cache);
 
   void Received(std::string_view source, uint64_t records);
   void Processed(uint64_t records);
@@ -36,6 +38,7 @@ class ServerMetrics {
 
  private:
   StoreService* store_;
+  const ResultCache* cache_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& received_;
   prometheus::Counter& processed_;

@@ -26,6 +26,8 @@ enum LongOnly {
   kMaxLimit,
   kDefaultLimit,
   kMemoryLimit,
+  kQueryCache,
+  kQueryCacheTtl,
   kReadTimeout,
   kWriteTimeout,
   kKeepAlive,
@@ -53,6 +55,8 @@ const struct option kLongOptions[] = {
     {"max-limit", required_argument, nullptr, kMaxLimit},
     {"default-limit", required_argument, nullptr, kDefaultLimit},
     {"memory-limit", required_argument, nullptr, kMemoryLimit},
+    {"query-cache", required_argument, nullptr, kQueryCache},
+    {"query-cache-ttl", required_argument, nullptr, kQueryCacheTtl},
     {"read-timeout", required_argument, nullptr, kReadTimeout},
     {"write-timeout", required_argument, nullptr, kWriteTimeout},
     {"keep-alive", required_argument, nullptr, kKeepAlive},
@@ -116,6 +120,12 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
                         cli::ParseOptionNumber(value, name, 1, uint64_t{1} << 40));
   } else if (name == "memory-limit") {
     LS_ASSIGN_OR_RETURN(options->memory_limit, Size(value, name, 1u << 20));
+  } else if (name == "query-cache") {
+    Result<uint64_t> size = cli::ParseSize(value);
+    if (!size.ok()) return cli::BadOptionValue(name, value, "expected a size such as 64M, or 0 for none");
+    options->query_cache_bytes = *size;
+  } else if (name == "query-cache-ttl") {
+    LS_ASSIGN_OR_RETURN(options->query_cache_ttl_ns, PositiveDuration(value, name));
   } else if (name == "read-timeout") {
     LS_ASSIGN_OR_RETURN(options->read_timeout_ns, PositiveDuration(value, name));
   } else if (name == "write-timeout") {
@@ -262,7 +272,7 @@ Status ApplyConfig(std::string_view yaml_text, std::string_view name, Options* o
   static const config::SectionSpec kServer{
       "server",
       {"host", "port", "store", "threads", "jobs", "max_body", "max_record_bytes", "max_limit",
-       "default_limit", "memory_limit", "read_timeout", "write_timeout", "keep_alive", "tail_poll",
+       "default_limit", "memory_limit", "query_cache", "query_cache_ttl", "read_timeout", "write_timeout", "keep_alive", "tail_poll",
        "sync", "sync_interval", "retention", "max_size", "tls_cert", "tls_key", "log_requests"},
       {}};
   auto set = [options](const std::string& option, const std::string& value) {
@@ -320,6 +330,9 @@ tail) and Prometheus metrics at /metrics.
       --default-limit=N    records a query returns when it gives no limit (default 100)
       --max-limit=N        largest limit a query may ask for (default 10000)
       --memory-limit=SIZE  most one query may hold for sorting or analysis (default 256M)
+      --query-cache=SIZE   answers kept for repeated searches and analyses while
+                           the store is unchanged (default 64M; 0: none)
+      --query-cache-ttl=DUR  longest an answer is reused (default 1s)
       --read-timeout=DUR   time to read a request (default 30s)
       --write-timeout=DUR  time to write a response (default 30s)
       --keep-alive=DUR     idle connections are closed after DUR (default 5s)

@@ -31,6 +31,8 @@ struct Options {
   uint64_t max_limit = 10000;                // --max-limit
   uint64_t default_limit = 100;              // --default-limit
   uint64_t memory_limit = 256u << 20;        // --memory-limit, per query
+  uint64_t query_cache_bytes = 64u << 20;    // --query-cache (0: off)
+  int64_t query_cache_ttl_ns = 1'000'000'000;  // --query-cache-ttl
   int64_t read_timeout_ns = 30'000'000'000;  // --read-timeout
   int64_t write_timeout_ns = 30'000'000'000; // --write-timeout
   int64_t keep_alive_ns = 5'000'000'000;     // --keep-alive

@@ -51,7 +51,7 @@ TEST_CASE("logserve options take their values", "[logserve]") {
   Result<Options> options =
       Parse({"--host=0.0.0.0", "-p", "0", "-s", "mem:", "--max-body", "1M", "--threads=4",
              "--sync", "always", "--tail-poll=50ms", "--max-limit", "50", "--default-limit=5",
-             "--log-requests"});
+             "--log-requests", "--query-cache=0", "--query-cache-ttl", "5s"});
   REQUIRE(options.ok());
   CHECK(options->host == "0.0.0.0");
   CHECK(options->port == 0);
@@ -63,6 +63,8 @@ TEST_CASE("logserve options take their values", "[logserve]") {
   CHECK(options->max_limit == 50);
   CHECK(options->default_limit == 5);
   CHECK(options->log_requests);
+  CHECK(options->query_cache_bytes == 0);
+  CHECK(options->query_cache_ttl_ns == 5'000'000'000);
 }
 
 TEST_CASE("logserve usage errors name the option", "[logserve]") {

@@ -116,11 +116,15 @@ void NdjsonToArray(std::string* text) {
   text->insert(text->begin(), '[');
 }
 
+// Times a query for the histogram of /metrics, and counts it as running meanwhile.
 class Stopwatch {
  public:
-  explicit Stopwatch(const DurationObserver& observe)
-      : observe_(observe), started_(std::chrono::steady_clock::now()) {}
+  Stopwatch(const DurationObserver& observe, std::atomic<unsigned>* running)
+      : observe_(observe), running_(running), started_(std::chrono::steady_clock::now()) {
+    running_->fetch_add(1, std::memory_order_relaxed);
+  }
   ~Stopwatch() {
+    running_->fetch_sub(1, std::memory_order_relaxed);
     if (observe_) {
       observe_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     }
@@ -128,6 +132,7 @@ class Stopwatch {
 
  private:
   const DurationObserver& observe_;
+  std::atomic<unsigned>* running_;
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -279,8 +284,8 @@ FilterSpec FilterFromParams(const Params& params) {
 
 namespace {
 
-ApiReply RunSearch(StoreService* store, const Options& options, const SearchParams& params,
-                   bool ndjson) {
+ApiReply RunSearch(StoreService* store, const Options& options, unsigned jobs,
+                   const SearchParams& params, bool ndjson) {
   const Timestamp now = Now();
   Result<std::string> text = ComposeQuery(params.filter);
   if (!text.ok()) return ErrorReplyFor(text.status());
@@ -298,7 +303,7 @@ ApiReply RunSearch(StoreService* store, const Options& options, const SearchPara
   engine::RecordSearch search;
   search.scan.query = *compiled;
   search.scan.range = *range;
-  search.scan.jobs = options.jobs;
+  search.scan.jobs = jobs;
   search.sort = engine::FieldRef::Parse(params.sort_by);
   search.order = params.descending ? engine::Order::kDescending : engine::Order::kAscending;
   search.limit = limit;
@@ -324,8 +329,12 @@ ApiReply RunSearch(StoreService* store, const Options& options, const SearchPara
 
 }  // namespace
 
+unsigned QueryApi::JobsNow() const {
+  return running_.load(std::memory_order_relaxed) > 1 ? 1 : options_.jobs;
+}
+
 ApiReply QueryApi::GetLogs(const Params& params, bool ndjson) const {
-  Stopwatch timer(observe_);
+  Stopwatch timer(observe_, &running_);
   SearchParams search;
   search.filter = FilterFromParams(params);
   for (const auto& [key, value] : params) {
@@ -348,11 +357,11 @@ ApiReply QueryApi::GetLogs(const Params& params, bool ndjson) const {
       return ErrorReply(400, fmt::format("unknown parameter '{}'", key));
     }
   }
-  return RunSearch(store_, options_, search, ndjson);
+  return RunSearch(store_, options_, JobsNow(), search, ndjson);
 }
 
 ApiReply QueryApi::PostQuery(std::string_view body, bool ndjson) const {
-  Stopwatch timer(observe_);
+  Stopwatch timer(observe_, &running_);
   simdjson::dom::parser parser;
   Result<simdjson::dom::object> object = ParseObject(&parser, body);
   if (!object.ok()) return ErrorReplyFor(object.status());
@@ -388,11 +397,11 @@ ApiReply QueryApi::PostQuery(std::string_view body, bool ndjson) const {
     }
     if (!read.ok()) return ErrorReplyFor(read);
   }
-  return RunSearch(store_, options_, search, ndjson);
+  return RunSearch(store_, options_, JobsNow(), search, ndjson);
 }
 
 ApiReply QueryApi::Analyze(std::string_view body) const {
-  Stopwatch timer(observe_);
+  Stopwatch timer(observe_, &running_);
   simdjson::dom::parser parser;
   Result<simdjson::dom::object> object = ParseObject(&parser, body);
   if (!object.ok()) return ErrorReplyFor(object.status());
@@ -519,7 +528,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
   engine::AnalysisRequest request;
   request.scan.query = *compiled;
   request.scan.range = *range;
-  request.scan.jobs = options_.jobs;
+  request.scan.jobs = JobsNow();
   request.analysis = *pipeline->analysis;
   request.memory_limit = options_.memory_limit;
   engine::Table table;
@@ -628,7 +637,7 @@ ApiReply QueryApi::Analyze(std::string_view body) const {
 }
 
 ApiReply QueryApi::Sources() const {
-  Stopwatch timer(observe_);
+  Stopwatch timer(observe_, &running_);
   Result<store::StoreStats> stats = store_->Stats();
   if (!stats.ok()) return ErrorReplyFor(stats.status());
   ApiReply reply;
@@ -642,7 +651,7 @@ ApiReply QueryApi::Sources() const {
 }
 
 ApiReply QueryApi::Stats() const {
-  Stopwatch timer(observe_);
+  Stopwatch timer(observe_, &running_);
   Result<store::StoreStats> stats = store_->Stats();
   if (!stats.ok()) return ErrorReplyFor(stats.status());
   ApiReply reply;

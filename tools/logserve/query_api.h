@@ -4,6 +4,7 @@
 // The JSON shapes are the seed's (docs/rest-api.md).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -47,9 +48,15 @@ class QueryApi {
   ApiReply Stats() const;
 
  private:
+  // The threads the query starting now may use: --jobs while it runs alone; one while
+  // others run too, since concurrent requests already keep the cores busy and a parallel
+  // scan reads ahead blocks a small answer does not need.
+  unsigned JobsNow() const;
+
   StoreService* store_;
   const Options& options_;
   DurationObserver observe_;
+  mutable std::atomic<unsigned> running_{0};
 };
 
 // The query a tail or a search runs for `q`, `source` and `level` parameters (each of the

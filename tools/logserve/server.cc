@@ -177,10 +177,12 @@ void Send(httplib::Response& res, const ApiReply& reply) {
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(const Options& options_in, StoreService* store_in, ServerMetrics* metrics_in)
+  Impl(const Options& options_in, StoreService* store_in, ServerMetrics* metrics_in,
+       ResultCache* cache_in)
       : options(options_in),
         store(store_in),
         metrics(metrics_in),
+        cache(cache_in),
         api(store_in, options_in, [metrics_in](double seconds) { metrics_in->QueryDuration(seconds); }),
         max_tails(std::max(1u, options_in.threads / 2)) {}
 
@@ -200,11 +202,14 @@ struct ApiServer::Impl {
   // taken for the next request on the connection.
   void Discard(const httplib::ContentReader* reader);
   void Tail(const httplib::Request& req, httplib::Response& res);
+  // Answers from the cache when it can; otherwise computes, sends and keeps the answer.
+  void Cached(const std::string& key, httplib::Response& res, const std::function<ApiReply()>& compute);
   void Health(httplib::Response& res);
 
   const Options& options;
   StoreService* store;
   ServerMetrics* metrics;
+  ResultCache* cache;
   QueryApi api;
   std::unique_ptr<httplib::Server> http;
   std::atomic<bool> stopping{false};
@@ -393,6 +398,25 @@ void ApiServer::Impl::Ingest(const httplib::Request& req, httplib::Response& res
   Send(res, reply);
 }
 
+void ApiServer::Impl::Cached(const std::string& key, httplib::Response& res,
+                             const std::function<ApiReply()>& compute) {
+  // The version is read before computing: an answer computed while the store changed is
+  // filed under the older version, and not found again.
+  const auto started = std::chrono::steady_clock::now();
+  const uint64_t version = store->version();
+  if (std::optional<CachedAnswer> hit = cache->Find(key, version)) {
+    res.status = 200;
+    res.set_content(std::move(hit->body), hit->content_type.c_str());
+    // A query answered, if quickly: it belongs in the duration histogram too.
+    metrics->QueryDuration(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return;
+  }
+  ApiReply reply = compute();
+  if (reply.status == 200) cache->Put(key, version, CachedAnswer{reply.body, reply.content_type});
+  Send(res, reply);
+}
+
 void ApiServer::Impl::Health(httplib::Response& res) {
   Status health = store->health();
   ApiReply reply;
@@ -524,15 +548,20 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
       if (req.method == "POST") {
         Ingest(req, res, *reader, BodyKind::kObject);
       } else {
-        Send(res, api.GetLogs(req.params, ndjson));
+        Cached(fmt::format("GET {} {}", ndjson, req.target), res,
+               [&] { return api.GetLogs(req.params, ndjson); });
       }
       return;
     case Route::kBatch: Ingest(req, res, *reader, BodyKind::kArray); return;
     case Route::kQuery:
-      if (json_body(&body)) Send(res, api.PostQuery(body, ndjson));
+      if (json_body(&body)) {
+        Cached(fmt::format("QUERY {} {}", ndjson, body), res, [&] { return api.PostQuery(body, ndjson); });
+      }
       return;
     case Route::kAnalyze:
-      if (json_body(&body)) Send(res, api.Analyze(body));
+      if (json_body(&body)) {
+        Cached("ANALYZE " + body, res, [&] { return api.Analyze(body); });
+      }
       return;
     case Route::kSources: Send(res, api.Sources()); return;
     case Route::kStats: Send(res, api.Stats()); return;
@@ -545,8 +574,8 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
 }
 
 Result<std::unique_ptr<ApiServer>> ApiServer::Create(const Options& options, StoreService* store,
-                                                     ServerMetrics* metrics) {
-  auto impl = std::make_unique<Impl>(options, store, metrics);
+                                                     ServerMetrics* metrics, ResultCache* cache) {
+  auto impl = std::make_unique<Impl>(options, store, metrics, cache);
   if (!options.tls_cert.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
     if (!tls->is_valid()) {

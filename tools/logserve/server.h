@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "tools/logserve/metrics.h"
 #include "tools/logserve/options.h"
+#include "tools/logserve/result_cache.h"
 #include "tools/logserve/store_service.h"
 
 namespace logstream::logserve {
@@ -18,7 +19,7 @@ class ApiServer {
  public:
   // Fails when the TLS certificate or key cannot be loaded.
   static Result<std::unique_ptr<ApiServer>> Create(const Options& options, StoreService* store,
-                                                   ServerMetrics* metrics);
+                                                   ServerMetrics* metrics, ResultCache* cache);
   ~ApiServer();
 
   // Binds the listening socket; returns the port (the one chosen for --port 0).

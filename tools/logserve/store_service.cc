@@ -113,7 +113,7 @@ Status StoreService::Store(std::string_view lines) {
   return Status();
 }
 
-uint64_t StoreService::ContentVersion() const {
+uint64_t StoreService::version() const {
   // Each term only grows, so their sum changes whenever one of them does.
   const store::WriterCounters& c = writer_->counters();
   return generation_.load(std::memory_order_acquire) + c.segments_sealed.load() +
@@ -122,26 +122,26 @@ uint64_t StoreService::ContentVersion() const {
 
 Result<std::shared_ptr<const store::StoreSnapshot>> StoreService::Snapshot() {
   // Read before opening: a change during the open makes the next caller open again.
-  const uint64_t version = ContentVersion();
+  const uint64_t current = version();
   std::lock_guard<std::mutex> lock(snapshot_mu_);
-  if (snapshot_ != nullptr && snapshot_version_ == version) return snapshot_;
+  if (snapshot_ != nullptr && snapshot_version_ == current) return snapshot_;
   store::SnapshotOptions options;
   options.open_jobs = open_jobs_;
   LS_ASSIGN_OR_RETURN(std::unique_ptr<store::StoreSnapshot> opened,
                       store::StoreSnapshot::Open(dir_, options));
   snapshot_ = std::move(opened);
-  snapshot_version_ = version;
+  snapshot_version_ = current;
   return snapshot_;
 }
 
 Result<store::StoreStats> StoreService::Stats() {
   std::lock_guard<std::mutex> lock(stats_mu_);
-  const uint64_t version = ContentVersion();
-  if (stats_valid_ && version == stats_version_) return stats_;
+  const uint64_t current = version();
+  if (stats_valid_ && current == stats_version_) return stats_;
   LS_ASSIGN_OR_RETURN(std::shared_ptr<const store::StoreSnapshot> snapshot, Snapshot());
   LS_ASSIGN_OR_RETURN(stats_, store::ComputeStats(*snapshot));
   stats_valid_ = true;
-  stats_version_ = version;
+  stats_version_ = current;
   return stats_;
 }
 

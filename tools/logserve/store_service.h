@@ -53,6 +53,10 @@ class StoreService {
   // unchanged, as /metrics and dashboards ask often.
   Result<store::StoreStats> Stats();
 
+  // Changes whenever the store's content may have: an acknowledged write, a seal, a merge,
+  // retention. Equal versions mean equal answers (for the same time).
+  uint64_t version() const;
+
   // OK while writes are accepted; the writer's error once it has failed.
   Status health() const;
   const std::string& dir() const { return dir_; }
@@ -81,10 +85,6 @@ class StoreService {
   std::thread ticker_;
   RecordParser parser_;      // guarded by mu_
   Record record_;            // guarded by mu_
-
-  // What identifies the store's content for the shared snapshot: acknowledged writes and the
-  // sealer's changes.
-  uint64_t ContentVersion() const;
 
   std::mutex snapshot_mu_;
   std::shared_ptr<const store::StoreSnapshot> snapshot_;  // guarded by snapshot_mu_
