@@ -8,6 +8,8 @@
 #   make bench-store logstore beside ClickHouse on 10M records (bench/store.sh), release build
 #   make bench-query logquery beside ClickHouse and rg on 10M records (bench/query.sh),
 #                    release build
+#   make bench-serve logserve over HTTP: batch ingestion, and query latency from 32 clients
+#                    over 10M records (bench/serve.sh), release build
 #   make install PREFIX=/usr/local   installs the release build: the binaries, man pages,
 #                    systemd units and config.yaml.example (DESTDIR= is honoured)
 #   make demo        build, fill var/store once with generated records and start logserve on
@@ -21,7 +23,7 @@ ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
 MESON_OPTS ?=
 
-.PHONY: all deps test asan-test release bench bench-store bench-query install clean
+.PHONY: all deps test asan-test release bench bench-store bench-query bench-serve install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -62,6 +64,9 @@ bench-store: release
 
 bench-query: release
 	bench/query.sh $(RELEASE_BUILD)
+
+bench-serve: release
+	bench/serve.sh $(RELEASE_BUILD)
 
 install: release
 	meson configure $(RELEASE_BUILD) --prefix=$(PREFIX)
