@@ -43,8 +43,9 @@ struct FormatSpec::Compiled {
   std::optional<TimestampFormat> timestamp_format;
 };
 
-struct EntryParser::RegexGroups {
-  std::vector<re2::StringPiece> groups;
+struct EntryParser::ThreadState {
+  std::vector<re2::StringPiece> regex_groups;
+  EntryClock::DateCache date_cache;
 };
 
 Result<Format> ParseFormatName(std::string_view name) {
@@ -87,7 +88,7 @@ Result<std::shared_ptr<const FormatSpec>> FormatSpec::Create(const FormatOptions
   return std::shared_ptr<const FormatSpec>(std::move(spec));
 }
 
-EntryParser::EntryParser() : regex_groups_(std::make_unique<RegexGroups>()) {}
+EntryParser::EntryParser() : state_(std::make_unique<ThreadState>()) {}
 EntryParser::~EntryParser() = default;
 
 void EntryParser::set_arrival_time(std::optional<Timestamp> arrival) {
@@ -120,7 +121,8 @@ bool EntryParser::Parse(const FormatSpec& spec, std::string_view entry, size_t r
   record->Clear();
   const TimestampFormat* timestamp_format =
       spec.compiled_->timestamp_format ? &*spec.compiled_->timestamp_format : nullptr;
-  EntryContext context{options, timestamp_format, EntryClock(options.now_ns), arrival_, &scratch_};
+  EntryContext context{options, timestamp_format,
+                       EntryClock(options.now_ns, &state_->date_cache), arrival_, &scratch_};
 
   bool ok = true;
   switch (format) {
@@ -137,7 +139,7 @@ bool EntryParser::Parse(const FormatSpec& spec, std::string_view entry, size_t r
       ok = ParseLogfmt(entry, &context, record, why);
       break;
     case Format::kRegex:
-      ok = spec.compiled_->regex->Parse(entry, &context, &regex_groups_->groups, record, why);
+      ok = spec.compiled_->regex->Parse(entry, &context, &state_->regex_groups, record, why);
       break;
     case Format::kPlain:
       ParsePlain(entry, &context, record);

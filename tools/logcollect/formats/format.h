@@ -91,8 +91,10 @@ class EntryParser {
   std::optional<Timestamp> arrival_;
   std::string scratch_;     // text built while parsing (structured data of RFC 5424)
   std::string utf8_fixed_;  // a copy of the entry with invalid UTF-8 replaced, when needed
-  struct RegexGroups;       // the regex format's match results (RE2 types stay out of here)
-  std::unique_ptr<RegexGroups> regex_groups_;
+  // The regex format's match results and the date of "now" for year-less times, kept across
+  // entries; defined in format.cc so that RE2's types stay out of this header.
+  struct ThreadState;
+  std::unique_ptr<ThreadState> state_;
 };
 
 }  // namespace logstream::logcollect

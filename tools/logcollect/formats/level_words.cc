@@ -1,6 +1,8 @@
 // tools/logcollect/formats/level_words.cc -- Level words in free text.
 #include "tools/logcollect/formats/level_words.h"
 
+#include <cstdint>
+
 namespace logstream::logcollect {
 namespace {
 
@@ -61,49 +63,82 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
   return true;
 }
 
+// What DetectLevel stops at; every other byte (lower case, digits, spaces, most punctuation)
+// is skipped with one table load, which keeps the scan of a long message cheap.
+enum ByteClass : uint8_t { kSkip, kUpper, kOpen, kAssign };
+
+struct ByteClassTable {
+  uint8_t entries[256];
+  constexpr ByteClassTable() : entries() {
+    for (int c = 'A'; c <= 'Z'; ++c) entries[c] = kUpper;
+    entries[static_cast<unsigned char>('[')] = kOpen;
+    entries[static_cast<unsigned char>('(')] = kOpen;
+    entries[static_cast<unsigned char>('<')] = kOpen;
+    entries[static_cast<unsigned char>('=')] = kAssign;
+    entries[static_cast<unsigned char>(':')] = kAssign;
+  }
+};
+constexpr ByteClassTable kByteClass;
+
+char ClosingBracket(char open) { return open == '[' ? ']' : open == '(' ? ')' : '>'; }
+
+// "level=VALUE" and the like, with the '=' or ':' at text[i].
+std::optional<Level> AssignedLevel(std::string_view text, size_t i) {
+  // Most '=' and ':' follow other keys; the last letter of level, lvl and severity rules
+  // them out without walking back.
+  const char last = i > 0 ? text[i - 1] : 0;
+  if (last != 'l' && last != 'L' && last != 'y' && last != 'Y') return std::nullopt;
+  size_t start = i;
+  while (start > 0 && IsLetter(text[start - 1])) --start;
+  if (start == i || (start > 0 && IsWordByte(text[start - 1]))) return std::nullopt;
+  const std::string_view key = text.substr(start, i - start);
+  if (!EqualsIgnoreCase(key, "level") && !EqualsIgnoreCase(key, "lvl") &&
+      !EqualsIgnoreCase(key, "severity")) {
+    return std::nullopt;
+  }
+  const size_t n = text.size();
+  size_t v = i + 1;
+  if (v < n && (text[v] == '"' || text[v] == '\'')) ++v;
+  if (text[i] == ':' && v < n && text[v] == ' ') ++v;
+  size_t v_end = v;
+  while (v_end < n && IsLetter(text[v_end])) ++v_end;
+  if (v_end == v || (v_end < n && IsWordByte(text[v_end]))) return std::nullopt;
+  return ParseLevel(text.substr(v, v_end - v));
+}
+
 }  // namespace
 
 std::optional<Level> DetectLevel(std::string_view text) {
   const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    const char c = text[i];
-    if (!IsLetter(c)) {
-      ++i;
-      continue;
-    }
-    // A word starts here (the byte before, if any, is not a letter; a digit or '_' before it
-    // makes it part of a longer token).
-    const bool word_start = i == 0 || !IsWordByte(text[i - 1]);
-    size_t end = i;
-    bool all_upper = true;
-    while (end < n && IsLetter(text[end])) all_upper &= IsUpper(text[end++]);
-    const bool word_end = end == n || !IsWordByte(text[end]);
-    const std::string_view word = text.substr(i, end - i);
-    if (word_start && word_end) {
-      if (all_upper) {
-        if (std::optional<Level> level = LevelWord(word)) return level;
-      }
-      const char open = i > 0 ? text[i - 1] : 0;
-      const char close = end < n ? text[end] : 0;
-      if ((open == '[' && close == ']') || (open == '(' && close == ')') ||
-          (open == '<' && close == '>')) {
-        if (std::optional<Level> level = LevelWordAnyCase(word)) return level;
-      }
-      if ((close == '=' || close == ':') &&
-          (EqualsIgnoreCase(word, "level") || EqualsIgnoreCase(word, "lvl") ||
-           EqualsIgnoreCase(word, "severity"))) {
-        size_t v = end + 1;
-        if (v < n && (text[v] == '"' || text[v] == '\'')) ++v;
-        if (close == ':' && v < n && text[v] == ' ') ++v;
-        size_t v_end = v;
-        while (v_end < n && IsLetter(text[v_end])) ++v_end;
-        if (v_end > v && (v_end == n || !IsWordByte(text[v_end]))) {
-          if (std::optional<Level> level = ParseLevel(text.substr(v, v_end - v))) return level;
+  for (size_t i = 0; i < n; ++i) {
+    switch (kByteClass.entries[static_cast<unsigned char>(text[i])]) {
+      case kSkip:
+        break;
+      case kUpper: {
+        if (i > 0 && IsWordByte(text[i - 1])) break;  // inside a longer word
+        size_t end = i;
+        while (end < n && IsUpper(text[end])) ++end;
+        if (end == n || !IsWordByte(text[end])) {
+          if (std::optional<Level> level = LevelWord(text.substr(i, end - i))) return level;
         }
+        while (end < n && IsWordByte(text[end])) ++end;
+        i = end - 1;  // the rest of this word cannot start a level
+        break;
       }
+      case kOpen: {
+        size_t end = i + 1;
+        while (end < n && IsLetter(text[end])) ++end;
+        if (end < n && end > i + 1 && text[end] == ClosingBracket(text[i])) {
+          if (std::optional<Level> level = LevelWordAnyCase(text.substr(i + 1, end - i - 1))) {
+            return level;
+          }
+        }
+        break;
+      }
+      case kAssign:
+        if (std::optional<Level> level = AssignedLevel(text, i)) return level;
+        break;
     }
-    i = end;
   }
   return std::nullopt;
 }

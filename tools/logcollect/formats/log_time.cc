@@ -2,6 +2,8 @@
 // year-less time.
 #include "tools/logcollect/formats/log_time.h"
 
+#include <time.h>
+
 #include <cstring>
 
 #include "common/civil_date.h"
@@ -32,6 +34,22 @@ int64_t ReadClock(const char* p) {
 
 }  // namespace
 
+int64_t EntryClock::CoarseNowNs() {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return static_cast<int64_t>(now.tv_sec) * kNanosPerSecond + now.tv_nsec;
+}
+
+Civil EntryClock::today() {
+  DateCache* cache = cache_ != nullptr ? cache_ : &own_cache_;
+  const int64_t days = DaysFromSeconds(now_ns() / kNanosPerSecond);
+  if (days != cache->days) {
+    cache->days = days;
+    cache->date = CivilFromDays(days);
+  }
+  return cache->date;
+}
+
 unsigned MonthFromAbbreviation(const char* p) {
   // Switch on the first letter, then compare: a dozen branches at most, no table walk.
   auto is = [p](const char* name) { return std::memcmp(p, name, 3) == 0; };
@@ -49,12 +67,15 @@ unsigned MonthFromAbbreviation(const char* p) {
 }
 
 bool ResolveYearless(unsigned month, unsigned day, int64_t second_of_day, uint32_t frac_ns,
-                     uint8_t digits, int64_t now_ns, Timestamp* out) {
+                     uint8_t digits, EntryClock* clock, Timestamp* out) {
   if (month - 1 >= 12 || day == 0 || day > 31) return false;
-  const int64_t now_seconds = now_ns / kNanosPerSecond;
-  int64_t year = CivilFromDays(DaysFromSeconds(now_seconds)).year + 1;
+  const int64_t now_seconds = clock->now_ns() / kNanosPerSecond;
+  const Civil today = clock->today();
+  // Next year's date can only be within the skew when it is January and now is December.
+  int64_t year = today.year + (month == 1 && today.month == 12 ? 1 : 0);
   const int64_t limit = now_seconds + kSecondsPerDay;
-  // From next year back: normally two rounds; Feb 29 may step back to the last leap year.
+  // Normally one round; a date later in the year than now takes two; Feb 29 may step back
+  // to the last leap year.
   for (int round = 0; round < 10; ++round, --year) {
     if (day > DaysInMonth(year, month)) continue;
     const int64_t seconds = DaysFromCivil(year, month, day) * kSecondsPerDay + second_of_day;
@@ -95,7 +116,7 @@ size_t ReadSyslogTime(std::string_view text, EntryClock* clock, Timestamp* out) 
     }
     for (unsigned i = digits; i < 9; ++i) frac_ns *= 10;
   }
-  if (!ResolveYearless(month, day, second_of_day, frac_ns, digits, clock->now_ns(), out)) return 0;
+  if (!ResolveYearless(month, day, second_of_day, frac_ns, digits, clock, out)) return 0;
   return end;
 }
 

@@ -5,24 +5,41 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
+#include "common/civil_date.h"
 #include "common/timestamp.h"
 
 namespace logstream::logcollect {
 
-// The "now" of one entry: the spec's fixed now_ns when nonzero (tests), else the clock, read at
-// most once and only when a year-less time or an arrival time needs it. One per Parse() call.
+// The "now" that year-less and date-less times are placed against: the spec's fixed now_ns
+// when nonzero (tests), else the coarse realtime clock (a few ms of resolution is plenty for
+// choosing a year, and it costs a fraction of a precise read), read at most once and only
+// when needed. One per Parse() call.
 class EntryClock {
  public:
-  explicit EntryClock(int64_t fixed_now_ns) : now_ns_(fixed_now_ns) {}
+  // The calendar date of the last "now" seen, kept by the caller across entries (one per
+  // thread) because converting days to a date costs more than the rest of a syslog header.
+  struct DateCache {
+    int64_t days = std::numeric_limits<int64_t>::min();  // days since 1970 that `date` is for
+    Civil date{};
+  };
+
+  explicit EntryClock(int64_t fixed_now_ns, DateCache* cache = nullptr)
+      : now_ns_(fixed_now_ns), cache_(cache) {}
   int64_t now_ns() {
-    if (now_ns_ == 0) now_ns_ = Now().ns;
+    if (now_ns_ == 0) now_ns_ = CoarseNowNs();
     return now_ns_;
   }
+  // The UTC date of now_ns().
+  Civil today();
 
  private:
+  static int64_t CoarseNowNs();
   int64_t now_ns_;
+  DateCache* cache_;
+  DateCache own_cache_;
 };
 
 // "Jan".."Dec" (case-sensitive, as syslog and CLF write them) at p, which has 3 readable bytes;
@@ -34,7 +51,7 @@ unsigned MonthFromAbbreviation(const char* p);
 // "Jan 1 00:00:01" read on Dec 31 23:59 is next year's). Returns false only for a day that
 // does not exist (Feb 30; Feb 29 takes the last leap year at or before the candidate).
 bool ResolveYearless(unsigned month, unsigned day, int64_t second_of_day, uint32_t frac_ns,
-                     uint8_t digits, int64_t now_ns, Timestamp* out);
+                     uint8_t digits, EntryClock* clock, Timestamp* out);
 
 // Reads syslog's "Mmm dd hh:mm:ss" (day space- or zero-padded, an optional ".fraction" as
 // rsyslog writes with high precision) at the start of `text`. Returns the bytes read, 0 when

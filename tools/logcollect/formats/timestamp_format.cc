@@ -206,18 +206,18 @@ bool TimestampFormat::Parse(std::string_view text, EntryClock* clock, Timestamp*
     const int64_t second_of_day = hour * 3600 + minute * 60 + second;
     if (!has_date_ && !has_year_) {
       // A time alone: today's date (UTC) by the entry's clock.
-      const Civil today = CivilFromDays(DaysFromSeconds(clock->now_ns() / kNanosPerSecond));
+      const Civil today = clock->today();
       year = today.year;
       month = today.month;
       day = today.day;
     }
     if (yday != 0) {
-      if (!has_year_) year = CivilFromDays(DaysFromSeconds(clock->now_ns() / kNanosPerSecond)).year;
+      if (!has_year_) year = clock->today().year;
       if (yday > (IsLeapYear(year) ? 366 : 365)) return false;
       seconds = (DaysFromCivil(year, 1, 1) + yday - 1) * kSecondsPerDay + second_of_day;
     } else if (!has_year_ && has_date_) {
       if (!ResolveYearless(static_cast<unsigned>(month), static_cast<unsigned>(day),
-                           second_of_day, frac_ns, digits, clock->now_ns(), out)) {
+                           second_of_day, frac_ns, digits, clock, out)) {
         return false;
       }
       out->ns += offset_seconds * kNanosPerSecond;
