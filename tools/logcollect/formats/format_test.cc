@@ -256,6 +256,11 @@ TEST_CASE("Formats: regex named groups fill members and fields", "[collect_forma
   // The whole entry must match.
   CHECK(Parse(options, "2025-01-02 03:04:05 [WARN] db: x\ny").find(R"("message":"x\ny")") != std::string::npos);
   CHECK(Parse(options, "garbage") == "REJECT: not regex: the pattern does not match the entry");
+  // A match of a prefix or a suffix is not enough.
+  FormatOptions words = Options(Format::kRegex, R"((?P<level>[A-Z]+) (?P<message>\w+))");
+  CHECK(Parse(words, "ERROR boom").find(R"("level":"error","message":"boom")") != std::string::npos);
+  CHECK(Parse(words, "ERROR boom extra") == "REJECT: not regex: the pattern does not match the entry");
+  CHECK(Parse(words, "x ERROR boom") == "REJECT: not regex: the pattern does not match the entry");
   CHECK(Parse(options, "2025-99-02 03:04:05 [WARN] db: x") ==
         "REJECT: regex: invalid timestamp '2025-99-02 03:04:05'");
   // Syslog and CLF forms without timestamp_format; logcat letters as levels.
