@@ -39,18 +39,17 @@ EntryBuilder::~EntryBuilder() {
 }
 
 bool EntryBuilder::EnsureChunk(const std::atomic<bool>& stop) {
+  if (chunk_) return true;
   while (!chunk_) {
     if (stop.load(std::memory_order_relaxed)) return false;
     chunk_ = queue_->Acquire(kAcquireWait);
   }
-  if (chunk_->source == nullptr) {
-    chunk_->source = source_;
-    chunk_->input_name = input_name_;
-    chunk_->peer_host = peer_host_;
-    chunk_->first_line = line_ + 1;
-    chunk_->skipped_lines = std::move(skipped_);
-    skipped_.clear();
-  }
+  chunk_->source = source_;
+  chunk_->input_name = input_name_;
+  chunk_->peer_host = peer_host_;
+  chunk_->first_line = line_ + 1;
+  chunk_->skipped_lines = std::move(skipped_);
+  skipped_.clear();
   return true;
 }
 
