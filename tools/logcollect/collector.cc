@@ -246,6 +246,11 @@ void Collector::Reopen() {
 
 size_t Collector::chunks_in_flight() { return impl_->queue.in_flight(); }
 
+bool Collector::stopped_by_request() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->stop_requested;
+}
+
 Status Collector::Run() {
   Impl& impl = *impl_;
   // Shown only when stderr is a terminal: records written and bytes read so far.
