@@ -184,6 +184,16 @@ if [[ -x $logserve ]]; then
 else
   echo "  skip: no logserve in this build tree"
 fi
+check "collect: the seed's collect command runs logcollect"
+logcollect=$(dirname "$LSM")/../logcollect/logcollect
+if [[ -x $logcollect ]]; then
+  same_as "collect --help" "$logcollect" --help :: "$LSM" collect --help
+  [[ $rc == 0 ]] || fail "logstream collect --help: exit status $rc"
+  printf '{"timestamp":"2026-11-26T00:00:00Z","source":"s","message":"m"}\n' >"$work/one.log"
+  same_as "collect --sources=file://... --once" "$logcollect" --once "--sources=file://$work/one.log" :: \
+    "$LSM" collect --once "--sources=file://$work/one.log"
+  [[ $rc == 0 && $(wc -l <"$work/v.out") == 1 ]] || fail "logstream collect --once: rc $rc"
+fi
 if [[ ! -e $(dirname "$LSM")/../logcollect/logcollect ]]; then
   check "collect in the build tree without logcollect: 69"
   run "$work/out" "$work/err" env PATH=/nonexistent "$LSM" collect --sources=file:///var/log/syslog
