@@ -91,7 +91,8 @@ TEST_CASE("SyslogFramer: an octet-counted message cut short is kept and marked t
 TEST_CASE("SyslogFramer: lines that start with digits are delimited", "[collect_framing]") {
   CHECK(Frame("2024-05-01 12:00:00 started\n12345\n") ==
         Frames{"2024-05-01 12:00:00 started", "12345"});
-  // More digits than any count: text, not a count.
+  // More digits than any count: text, not a count (and not a huge frame to skip).
+  CHECK(Frame("12345678901 x\n") == Frames{"12345678901 x"});
   CHECK(Frame("123456789012 x\n") == Frames{"123456789012 x"});
 }
 
@@ -128,8 +129,9 @@ TEST_CASE("SyslogFramer: oversize octet-counted messages are skipped and reporte
     INFO("piece size " << piece);
     CHECK(FrameInPieces(stream, piece, 10) == Frames{"<too long>", "<13>a", "<13>b"});
   }
-  // A message of exactly the limit fits.
+  // A message of exactly the limit fits; one byte more does not.
   CHECK(Frame("10 0123456789", 10) == Frames{"0123456789"});
+  CHECK(Frame("11 0123456789a<13>next\n", 10) == Frames{"<too long>", "<13>next"});
 }
 
 TEST_CASE("SyslogFramer: oversize delimited messages are skipped and the buffer stays bounded",
