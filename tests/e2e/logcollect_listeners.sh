@@ -436,7 +436,7 @@ if start_collect maxconn 1 --sources tcp://127.0.0.1:0 --max-connections=2; then
   hp "max connections: a slot freed" send "$addr" 'after the holders left\n'
   wait_records maxconn 3
   stop_collect maxconn
-  grep -q 'refusing tcp:127.0.0.1:[0-9]*: 2 connections open' "$work/maxconn.err" ||
+  grep -q 'refusing tcp:127.0.0.1:[0-9]*: max_connections (2) reached' "$work/maxconn.err" ||
     bad "the refused connection was not reported; stderr: $(head -c 400 "$work/maxconn.err")"
   cat >"$work/expect.json" <<'EOF'
 [{"only": true, "message": "first holder"}, {"message": "second holder"},

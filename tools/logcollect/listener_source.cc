@@ -217,7 +217,7 @@ void ListenerSource::AcceptPending() {
       int64_t now = NowNs();
       if (now - last_refusal_report_ns_ >= kReportIntervalNs) {
         last_refusal_report_ns_ = now;
-        cli::Error("{}: refusing {}: {} connections open (max_connections)", ListeningAddress(),
+        cli::Error("{}: refusing {}: max_connections ({}) reached", ListeningAddress(),
                    input_name, spec_.max_connections);
       }
       continue;  // closing `socket` tells the peer
