@@ -1,6 +1,6 @@
 // tools/logcollect/listener_source.h -- The sources that receive rather than read: tcp:// and
 // unix: (lines, NDJSON or plain), udp:// (datagrams) and syslog:// (RFC 3164/5424 messages
-// over UDP and over TCP with RFC 6587 framing, on one port). See man/logcollect.1 "SOURCES".
+// over UDP and over TCP with RFC 6587 framing, on one port). See docs/collect-listeners.md.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,7 @@
 // tools/logcollect/syslog_framing.h -- Cuts a syslog TCP stream into messages the way RFC 6587
 // describes: octet counting ("<len> <msg>") or a delimiter (LF, and NUL as some senders use),
 // decided per message by its first byte. Frames longer than the limit are dropped and reported.
+// See docs/collect-listeners.md "Syslog over TCP".
 #pragma once
 
 #include <cstdint>
