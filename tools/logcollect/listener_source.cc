@@ -69,15 +69,6 @@ ListenerSource::~ListenerSource() {
   Join();
 }
 
-bool ListenerSource::streams() const {
-  return spec_.kind == SourceKind::kTcp || spec_.kind == SourceKind::kUnix ||
-         (syslog() && spec_.syslog_tcp);
-}
-
-bool ListenerSource::datagrams() const {
-  return spec_.kind == SourceKind::kUdp || (syslog() && spec_.syslog_udp);
-}
-
 std::string ListenerSource::ListeningAddress() const {
   if (spec_.kind == SourceKind::kUnix) return "unix:" + spec_.path;
   std::string_view scheme = spec_.url;

@@ -78,8 +78,6 @@ class ListenerSource : public Source {
   void ReadSyslogStream(Connection* connection);
   void ReceiveDatagrams();
   bool syslog() const { return spec_.kind == SourceKind::kSyslog; }
-  bool streams() const;
-  bool datagrams() const;
 
   ChunkQueue* queue_ = nullptr;
   std::unique_ptr<re2::RE2> multiline_start_;
