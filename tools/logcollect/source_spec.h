@@ -91,7 +91,8 @@ Result<SourceSpec> ParseSourceUrl(std::string_view url);
 std::vector<std::string> SplitSourceList(std::string_view list);
 
 // The name records of `path` get when the spec names none: the file name without its directory
-// and its last extension ("syslog" for /var/log/syslog, "access" for /var/log/nginx/access.log).
+// and its last extension ("syslog" for /var/log/syslog, "access" for /var/log/nginx/access.log);
+// a rotation suffix (".1", ".2.gz") is dropped first.
 std::string SourceNameForPath(std::string_view path);
 
 }  // namespace logstream::logcollect
