@@ -127,6 +127,7 @@ Status ListenerSource::OpenSockets() {
 
 Status ListenerSource::Start(const SourceContext& context) {
   queue_ = context.queue;
+  collector_abort_ = context.abort;
   LS_RETURN_IF_ERROR(OpenSockets());
   if (stream_fd_.valid()) {
     accept_done_ = false;
@@ -154,6 +155,7 @@ bool ListenerSource::Finished() const {
 
 void ListenerSource::Join() {
   if (joined_) return;
+  if (collector_abort_ != nullptr && collector_abort_->load()) abandon_ = true;
   if (accept_thread_.joinable()) accept_thread_.join();
   if (datagram_thread_.joinable()) datagram_thread_.join();
   ReapConnections(/*all=*/true);
@@ -296,15 +298,15 @@ void ListenerSource::ReadLines(Connection* connection) {
   builder.set_peer_host(connection->peer_host);
   ReadStream(
       connection->fd.get(), stop_, counters_,
-      [&](std::string_view bytes) { return builder.Feed(bytes, *abort_); },
-      [&](int64_t now) { builder.Flush(now, *abort_); },
-      [&] { builder.Finish(*abort_); });
+      [&](std::string_view bytes) { return builder.Feed(bytes, abandon_); },
+      [&](int64_t now) { builder.Flush(now, abandon_); },
+      [&] { builder.Finish(abandon_); });
 }
 
 void ListenerSource::ReadSyslogStream(Connection* connection) {
   SyslogFramer framer(spec_.max_line_bytes);
   MessagePacker packer(this, queue_);
-  if (!packer.SetInput(connection->input_name, connection->peer_host, *abort_)) return;
+  if (!packer.SetInput(connection->input_name, connection->peer_host, abandon_)) return;
   auto take = [&](std::string_view bytes) {
     framer.Feed(bytes);
     std::string_view frame;
@@ -313,7 +315,7 @@ void ListenerSource::ReadSyslogStream(Connection* connection) {
         case SyslogFramer::Event::kNeedMore:
           return true;
         case SyslogFramer::Event::kFrame:
-          if (!packer.Add(frame, *abort_)) return false;
+          if (!packer.Add(frame, abandon_)) return false;
           break;
         case SyslogFramer::Event::kTooLong:
           packer.Skip();
@@ -323,11 +325,11 @@ void ListenerSource::ReadSyslogStream(Connection* connection) {
   };
   ReadStream(
       connection->fd.get(), stop_, counters_, take,
-      [&](int64_t) { packer.Flush(*abort_); },
+      [&](int64_t) { packer.Flush(abandon_); },
       [&] {
         std::string_view rest;
-        if (framer.Finish(&rest) && !packer.Add(rest, *abort_)) return;
-        packer.Flush(*abort_);
+        if (framer.Finish(&rest) && !packer.Add(rest, abandon_)) return;
+        packer.Flush(abandon_);
       });
 }
 
@@ -345,14 +347,14 @@ void ListenerSource::ReceiveDatagrams() {
     if (syslog()) {
       // RFC 5426: one message per datagram, which may hold newlines.
       datagram = TrimMessageEnd(datagram);
-      return datagram.empty() || packer.Add(datagram, *abort_);
+      return datagram.empty() || packer.Add(datagram, abandon_);
     }
     if (!datagram.empty() && datagram.back() == '\n') datagram.remove_suffix(1);
     while (!datagram.empty()) {
       size_t newline = datagram.find('\n');
       std::string_view line = datagram.substr(0, newline);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty() && !packer.Add(line, *abort_)) return false;
+      if (!line.empty() && !packer.Add(line, abandon_)) return false;
       if (newline == std::string_view::npos) break;
       datagram.remove_prefix(newline + 1);
     }
@@ -390,7 +392,7 @@ void ListenerSource::ReceiveDatagrams() {
         peer_host = std::move(host);
         input_name = "udp:" + peer_host;
       }
-      if (!packer.SetInput(input_name, peer_host, *abort_)) return;
+      if (!packer.SetInput(input_name, peer_host, abandon_)) return;
       counters_.bytes += static_cast<uint64_t>(n);
       counters_.last_read_ns = WallNs();
       if (message.msg_flags & MSG_TRUNC) {
@@ -404,11 +406,11 @@ void ListenerSource::ReceiveDatagrams() {
     }
     int64_t now = NowNs();
     if (stopping) {
-      packer.Flush(*abort_);
+      packer.Flush(abandon_);
       return;
     }
     if (idle || now - last_flush >= kFlushIntervalNs) {
-      packer.Flush(*abort_);
+      packer.Flush(abandon_);
       last_flush = now;
     }
   }

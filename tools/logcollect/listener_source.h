@@ -89,10 +89,10 @@ class ListenerSource : public Source {
 
   std::atomic<bool> stop_{false};
   // Readers draining after Stop() give up waiting for a free chunk only when this is set:
-  // the collector's abort flag (the output is stuck at shutdown), else our own, which the
-  // destructor sets because it may not wait.
+  // by Join() when the collector gave up on the output (its abort flag), and by the
+  // destructor, which may not wait.
   std::atomic<bool> abandon_{false};
-  const std::atomic<bool>* abort_ = &abandon_;
+  const std::atomic<bool>* collector_abort_ = nullptr;
   std::thread accept_thread_;
   std::thread datagram_thread_;
   std::atomic<bool> accept_done_{true};    // false while the accept thread runs
