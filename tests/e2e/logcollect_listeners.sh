@@ -300,6 +300,18 @@ wait_records() {
   done
 }
 
+# wait_sent FILE...: waits up to 15 s for clients started in the background to say they sent
+# everything (helper send --sent FILE); python's start-up is slow on a loaded machine.
+wait_sent() {
+  local file deadline=$((SECONDS + 15))
+  for file in "$@"; do
+    while [[ ! -e $file ]]; do
+      ((SECONDS < deadline)) || { bad "a client did not send within 15 s ($file)"; return 1; }
+      sleep 0.05
+    done
+  done
+}
+
 # written_soon NAME COUNT WHAT: a listener submits what it holds within ~50 ms of a quiet
 # input, so COUNT records must be written within 2 s, while logcollect still runs.
 written_soon() {
@@ -362,9 +374,10 @@ if start_collect framing 1 --sources syslog+tcp://127.0.0.1:0 --max-line-bytes=2
   written_soon framing 7 "syslog framing"
   # A sender that stays connected and quiet: its message must not wait for it to leave.
   m7='<13>1 2026-01-02T03:04:05Z h1 appa - - - from a connection still open'
-  python3 "$helper" send "$addr" --hold 5 "$m7\n" &
+  python3 "$helper" send "$addr" --hold 5 --sent "$work/m7.sent" "$m7\n" &
   holder=$!
   bg_pids+=("$holder")
+  wait_sent "$work/m7.sent"
   written_soon framing 8 "syslog over TCP from a connection still open"
   kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
@@ -410,7 +423,7 @@ EOF
 fi
 
 check "tcp:// 8 clients at once, numbered lines in random pieces"
-if start_collect many 1 --sources tcp://127.0.0.1:0; then
+if start_collect many 1 --sources tcp://127.0.0.1:0 --format=plain; then
   pids=()
   for c in 0 1 2 3 4 5 6 7; do
     python3 "$helper" numbered "${col_addr[0]}" "$c" 3000 &
@@ -425,10 +438,11 @@ fi
 check "tcp:// --max-connections=2 refuses the third connection"
 if start_collect maxconn 1 --sources tcp://127.0.0.1:0 --max-connections=2; then
   addr=${col_addr[0]}
-  python3 "$helper" send "$addr" --hold 3 'first holder\n' &
+  python3 "$helper" send "$addr" --hold 4 --sent "$work/h1.sent" 'first holder\n' &
   h1=$!
-  python3 "$helper" send "$addr" --hold 3 'second holder\n' &
+  python3 "$helper" send "$addr" --hold 4 --sent "$work/h2.sent" 'second holder\n' &
   h2=$!
+  wait_sent "$work/h1.sent" "$work/h2.sent"
   # The holders stay connected and quiet: their lines must not wait for them to leave.
   written_soon maxconn 2 "lines of connections still open"
   hp "max connections" refused "$addr"
