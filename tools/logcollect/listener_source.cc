@@ -305,7 +305,7 @@ void ListenerSource::ReadLines(Connection* connection) {
 
 void ListenerSource::ReadSyslogStream(Connection* connection) {
   SyslogFramer framer(spec_.max_line_bytes);
-  MessagePacker packer(this, queue_);
+  MessagePacker packer(this, queue_, "frame too long");
   if (!packer.SetInput(connection->input_name, connection->peer_host, abandon_)) return;
   auto take = [&](std::string_view bytes) {
     framer.Feed(bytes);
@@ -335,7 +335,7 @@ void ListenerSource::ReadSyslogStream(Connection* connection) {
 
 void ListenerSource::ReceiveDatagrams() {
   const int fd = datagram_fd_.get();
-  MessagePacker packer(this, queue_);
+  MessagePacker packer(this, queue_, "datagram too long");
   // One byte more than the largest datagram we take, so that a longer one shows MSG_TRUNC.
   std::unique_ptr<char[]> buffer(new char[kMaxDatagramBytes + 1]);
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))];

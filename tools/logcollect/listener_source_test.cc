@@ -34,11 +34,15 @@ struct Received {
   std::vector<std::string> input_names;  // one per entry
   std::vector<std::string> peers;        // one per entry
   std::vector<uint64_t> skipped;
+  std::vector<std::string> skipped_reasons;  // one per skipped line
 };
 
 void TakeChunks(ChunkQueue* queue, Received* received) {
   while (std::unique_ptr<Chunk> chunk = queue->TakeForParsing(0ms)) {
-    for (uint64_t line : chunk->skipped_lines) received->skipped.push_back(line);
+    for (uint64_t line : chunk->skipped_lines) {
+      received->skipped.push_back(line);
+      received->skipped_reasons.push_back(chunk->skipped_reason);
+    }
     std::vector<std::string> entries;
     if (chunk->entries.empty()) {
       std::string_view text = chunk->text();
@@ -189,6 +193,7 @@ TEST_CASE("ListenerSource: syslog over TCP and UDP on one port; an oversize fram
   std::sort(got.entries.begin(), got.entries.end());
   CHECK(got.entries == std::vector<std::string>{"<13>one", "<13>three", "<13>two"});
   CHECK(got.skipped == std::vector<uint64_t>{1});
+  CHECK(got.skipped_reasons == std::vector<std::string>{"frame too long"});
 }
 
 TEST_CASE("ListenerSource: connections beyond max_connections are refused",

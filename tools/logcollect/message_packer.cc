@@ -43,6 +43,7 @@ bool MessagePacker::EnsureChunk(const std::atomic<bool>& stop) {
     chunk_->peer_host = peer_host_;
     chunk_->first_line = number_ + 1;
     chunk_->skipped_lines = std::move(skipped_);
+    chunk_->skipped_reason = skip_reason_;
     skipped_.clear();
     pending_since_ns_ = NowNs();
   }

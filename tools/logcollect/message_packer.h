@@ -23,7 +23,9 @@ class Source;
 // asked for again. Not thread-safe: one per reader thread; `queue` must outlive it.
 class MessagePacker {
  public:
-  MessagePacker(Source* source, ChunkQueue* queue) : source_(source), queue_(queue) {}
+  // `skip_reason` (a static string) is how dropped messages are reported: "frame too long".
+  MessagePacker(Source* source, ChunkQueue* queue, const char* skip_reason)
+      : source_(source), queue_(queue), skip_reason_(skip_reason) {}
   ~MessagePacker();
   MessagePacker(const MessagePacker&) = delete;
   MessagePacker& operator=(const MessagePacker&) = delete;
@@ -51,6 +53,7 @@ class MessagePacker {
 
   Source* source_;
   ChunkQueue* queue_;
+  const char* skip_reason_;
   std::string input_name_;
   std::string peer_host_;
   std::unique_ptr<Chunk> chunk_;
