@@ -30,7 +30,9 @@ std::string Endpoint(std::string_view scheme, const std::string& host, uint16_t 
 Result<SocketFd> BindInet(int type, const std::string& host, uint16_t port,
                           int listen_backlog) {
   const std::string what = Endpoint(type == SOCK_STREAM ? "tcp" : "udp", host, port);
-  if (host.empty()) return Status::InvalidArgument(fmt::format("{}: no address to listen on", what));
+  if (host.empty()) {
+    return Status::InvalidArgument(fmt::format("{}: no address to listen on", what));
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = type;

@@ -77,7 +77,9 @@ Received WaitFor(ChunkQueue* queue, size_t count) {
 }
 
 struct Listener {
-  explicit Listener(const std::string& url, uint32_t max_connections = 64) {
+  explicit Listener(const std::string& url, uint32_t max_connections = 64,
+                    size_t max_chunks = 64, size_t chunk_bytes = 1 << 16)
+      : queue(max_chunks, chunk_bytes) {
     Result<SourceSpec> spec = ParseSourceUrl(url);
     REQUIRE(spec.ok());
     spec->max_connections = max_connections;
@@ -93,7 +95,7 @@ struct Listener {
     source->Join();
   }
 
-  ChunkQueue queue{64, 1 << 16};
+  ChunkQueue queue;
   SourceContext context;
   std::unique_ptr<ListenerSource> source;
 };
@@ -230,6 +232,35 @@ TEST_CASE("ListenerSource: Stop with a client connected takes what it sent, then
   listener.source->Join();
   Received got = WaitFor(&listener.queue, 2);
   CHECK(got.entries == std::vector<std::string>{"sent before the stop", "half a li"});
+  ::close(fd);
+}
+
+TEST_CASE("ListenerSource: Stop while the pipeline is full still takes what the peer sent",
+          "[collect_listeners]") {
+  // Two chunks of 1 KiB and nobody taking them: the reader gets stuck inside its first 64 KiB
+  // read, and the rest of what the client sent waits in the socket when Stop() comes.
+  Listener listener("tcp://127.0.0.1:0", 64, /*max_chunks=*/2, /*chunk_bytes=*/1024);
+  REQUIRE(listener.Start().ok());
+  std::string sent;
+  for (int i = 0; i < 4000; ++i) {
+    sent += "line " + std::to_string(i) + " of the backlog, padded\n";
+  }
+  REQUIRE(sent.size() > 100 * 1024);
+  int fd = ConnectTcp(listener.source->bound_port());
+  SendAll(fd, sent);
+  std::this_thread::sleep_for(200ms);
+  listener.source->Stop();
+  Received got;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!listener.source->Finished() && std::chrono::steady_clock::now() < deadline) {
+    TakeChunks(&listener.queue, &got);
+    std::this_thread::sleep_for(1ms);
+  }
+  listener.source->Join();
+  TakeChunks(&listener.queue, &got);
+  REQUIRE(got.entries.size() == 4000);
+  CHECK(got.entries.front() == "line 0 of the backlog, padded");
+  CHECK(got.entries.back() == "line 3999 of the backlog, padded");
   ::close(fd);
 }
 
