@@ -219,6 +219,79 @@ printf '{"message":"seq 0","seq":0}\n{"message":"seq 2","seq":2}\n' >"$dir/same/
 "$LOGCOLLECT" --once --state "$dir/state2" "file://$dir/same/*.log" >"$dir/out3" 2>"$dir/err3"
 [[ $(wc -l <"$dir/out3") == 4 ]] || bad "files starting alike: $(wc -l <"$dir/out3") records, not 4"
 
+check "--metrics: records, bytes and errors by source, files watched, rotations, checkpoint lag"
+dir="$work/metrics"
+mkdir -p "$dir"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '{"message":"seq 0","seq":0}\n{"message":"seq 1","seq":1}\nnot json\n' >"$dir/app.log"
+"$LOGCOLLECT" --format json --read-from beginning --state "$dir/state" --metrics "127.0.0.1:$port" \
+  "file://$dir/app.log" >"$dir/out" 2>"$dir/err" &
+pid=$!
+pids+=("$pid")
+wait_lines "$dir/out" 2 || bad "metrics: the lines were not read"
+mv "$dir/app.log" "$dir/app.log.1"
+echo '{"message":"seq 2","seq":2}' >"$dir/app.log"
+wait_lines "$dir/out" 3 || bad "metrics: the rotated file's successor was not read"
+sleep 1.2  # a checkpoint interval
+metrics=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$port")
+metric() { awk -v name="$1" '$1 == name { print $2 }' <<<"$metrics"; }
+label="{source=\"file://$dir/app.log\"}"
+[[ $(metric "logcollect_records_total$label") == 3 ]] || bad "metrics: records_total is '$(metric "logcollect_records_total$label")', not 3"
+[[ $(metric "logcollect_parse_errors_total$label") == 1 ]] || bad "metrics: parse_errors_total is not 1"
+bytes=$(( $(wc -c <"$dir/app.log.1") + $(wc -c <"$dir/app.log") ))
+[[ $(metric "logcollect_bytes_read_total$label") == "$bytes" ]] || bad "metrics: bytes_read_total is not $bytes"
+[[ $(metric "logcollect_rotations_total$label") -ge 1 ]] || bad "metrics: no rotation counted"
+[[ $(metric "logcollect_files_watched$label") -ge 1 ]] || bad "metrics: no file watched"
+lag=$(metric logcollect_checkpoint_lag_seconds)
+[[ -n $lag ]] && python3 -c "import sys; sys.exit(0 if 0 <= float(sys.argv[1]) < 30 else 1)" "$lag" ||
+  bad "metrics: checkpoint lag '$lag'"
+stop_collector "$pid"
+
+check "SIGHUP: a file created meanwhile is read at once, without waiting for the next scan"
+dir="$work/hup"
+mkdir -p "$dir"
+"$LOGCOLLECT" --read-from beginning --scan-interval 1h "file://$dir/*.log" >"$dir/out" 2>"$dir/err" &
+pid=$!
+pids+=("$pid")
+sleep 0.3
+echo '{"message":"seq 0","seq":0}' >"$dir/a.log"
+sleep 1
+[[ -s $dir/out ]] && bad "SIGHUP: the file was read before the signal (the scan interval is not honoured)"
+kill -HUP "$pid"
+for ((i = 0; i < 40; i++)); do [[ -s $dir/out ]] && break; sleep 0.05; done
+[[ -s $dir/out ]] || bad "SIGHUP: the new file was not read within 2 s of the signal"
+kill -0 "$pid" 2>/dev/null || bad "SIGHUP ended the process"
+stop_collector "$pid"
+
+check "SIGHUP with --config: an invalid file is refused, a valid one reloaded without a double"
+dir="$work/reload"
+mkdir -p "$dir"
+echo '{"message":"seq 0","seq":0}' >"$dir/a.log"
+echo '{"message":"seq 1","seq":1}' >"$dir/b.log"
+write_config() {
+  { echo "collect:"; echo "  sources:"; for f in "$@"; do echo "    - url: file://$dir/$f"; echo "      read_from: beginning"; done; } >"$dir/config.yaml"
+}
+write_config a.log
+"$LOGCOLLECT" --config "$dir/config.yaml" --state "$dir/state" >"$dir/out" 2>"$dir/err" &
+pid=$!
+pids+=("$pid")
+wait_lines "$dir/out" 1 || bad "reload: a.log was not read"
+echo "collect: {sources: [{url: file://$dir/b.log, fromat: json}]}" >"$dir/config.yaml"
+kill -HUP "$pid"
+sleep 0.5
+kill -0 "$pid" 2>/dev/null || bad "reload: an invalid configuration ended the process"
+grep -q "keeping the running configuration" "$dir/err" || bad "reload: the invalid file was not reported: $(cat "$dir/err")"
+write_config a.log b.log
+kill -HUP "$pid"
+wait_lines "$dir/out" 2 || bad "reload: b.log was not read after the reload"
+echo '{"message":"seq 2","seq":2}' >>"$dir/a.log"
+wait_lines "$dir/out" 3 || bad "reload: a.log is not followed after the reload"
+kill -0 "$pid" 2>/dev/null || bad "reload: the process is gone"
+stop_collector "$pid"
+sort -o "$dir/out" "$dir/out"
+python3 "$work/check.py" exact 0 3 "$dir/out" || bad "reload: sequence"
+
 check "--read-from end skips what was there"
 dir="$work/end"
 mkdir -p "$dir"

@@ -39,6 +39,8 @@ namespace {
 
 constexpr size_t kFingerprintBytes = 256;
 constexpr size_t kReadBytes = 1 << 20;
+// How often idle files are looked at for new data.
+constexpr int64_t kPollNs = 100'000'000;
 // A busy file yields to the others of its source after this much.
 constexpr uint64_t kMaxBytesPerPoll = 32u << 20;
 // --read-from end starts after the last newline within this many bytes of the end.
@@ -83,7 +85,7 @@ struct TrackedFile {
 
 class FileSource : public Source {
  public:
-  FileSource(SourceSpec spec, FileTiming timing) : Source(std::move(spec)), timing_(timing) {}
+  explicit FileSource(SourceSpec spec) : Source(std::move(spec)) {}
   ~FileSource() override {
     Stop();
     Join();
@@ -131,7 +133,6 @@ class FileSource : public Source {
     return stop_;
   }
 
-  FileTiming timing_;
   SourceContext context_;
   std::atomic<bool> no_abort_{false};
   std::unique_ptr<re2::RE2> start_pattern_;
@@ -484,7 +485,7 @@ void FileSource::Release(TrackedFile& file, bool finish) {
 
 void FileSource::Run() {
   Scan(true);
-  int64_t next_scan = MonotonicNs() + timing_.scan_ns;
+  int64_t next_scan = MonotonicNs() + spec_.scan_interval_ns;
   while (!stopping()) {
     int64_t now = MonotonicNs();
     bool active = false;
@@ -506,12 +507,12 @@ void FileSource::Run() {
     }
     if (!context_.once && (rescan || now >= next_scan)) {
       Scan(false);
-      next_scan = now + timing_.scan_ns;
+      next_scan = now + spec_.scan_interval_ns;
     }
     counters_.files_watched.store(files_.size());
     if (!active) {
       std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::nanoseconds(timing_.poll_ns),
+      wake_.wait_for(lock, std::chrono::nanoseconds(kPollNs),
                      [&] { return stop_ || rescan_now_; });
     }
   }
@@ -544,8 +545,8 @@ std::string FingerprintKey(std::string_view head, bool complete) {
   return fmt::format("file:{:016x}", hash);
 }
 
-Result<std::unique_ptr<Source>> CreateFileSource(const SourceSpec& spec, FileTiming timing) {
-  return std::unique_ptr<Source>(new FileSource(spec, timing));
+Result<std::unique_ptr<Source>> CreateFileSource(const SourceSpec& spec) {
+  return std::unique_ptr<Source>(new FileSource(spec));
 }
 
 }  // namespace logstream::logcollect

@@ -12,13 +12,9 @@
 
 namespace logstream::logcollect {
 
-// How often a file source looks for new data when idle, and for new files.
-struct FileTiming {
-  int64_t poll_ns = 100'000'000;
-  int64_t scan_ns = 1'000'000'000;
-};
-
-Result<std::unique_ptr<Source>> CreateFileSource(const SourceSpec& spec, FileTiming timing = {});
+// The glob is expanded again every spec.scan_interval_ns, at once after a rotation and on
+// SIGHUP; idle files are polled for new data every 100 ms.
+Result<std::unique_ptr<Source>> CreateFileSource(const SourceSpec& spec);
 
 // The fingerprint of a file's content: FNV-1a 64 over its first line, at most 256 bytes, as
 // "file:<16 hex digits>". Empty when `head` holds neither a newline nor 256 bytes and

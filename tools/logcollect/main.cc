@@ -3,6 +3,12 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <atomic>
 #include <exception>
 #include <thread>
 
@@ -18,6 +24,12 @@
 namespace {
 
 namespace cli = logstream::cli;
+
+int CountArgs(char** argv) {
+  int count = 0;
+  while (argv[count] != nullptr) ++count;
+  return count;
+}
 namespace logcollect = logstream::logcollect;
 using logstream::Code;
 using logstream::Status;
@@ -48,7 +60,36 @@ void PrintStats(const logcollect::Collector& collector, const logstream::RejectS
   cli::Error("stats: records={} {}", collector.totals().records.load(), rejects.StatsFields());
 }
 
-int Collect(logcollect::Options& options) {
+// SIGHUP with --config: the file is read again and checked; when it is valid the collector
+// shuts down as for SIGTERM (everything read is written and checkpointed) and executes itself
+// again, so that every source, listener and option of the new file takes effect and reading
+// resumes from the state directory. Standard output and standard input are inherited.
+bool ConfigReloadable(const logcollect::Options& options, char** argv) {
+  if (options.config_file.empty()) return false;
+  if (options.state_dir.empty()) {
+    cli::Error("SIGHUP: the configuration is reloaded only with --state (positions would be "
+               "lost); files were looked at again instead");
+    return false;
+  }
+  logstream::Result<logcollect::Options> fresh = logcollect::ParseArgs(CountArgs(argv), argv);
+  logstream::Result<std::string> text = cli::ReadSmallFile(options.config_file);
+  Status status = !fresh.ok()  ? fresh.status()
+                  : !text.ok() ? text.status()
+                               : logcollect::ApplyConfig(*text, options.config_file, &*fresh);
+  if (status.ok()) status = logcollect::ResolveSources(&*fresh);
+  for (size_t i = 0; status.ok() && i < fresh->sources.size(); ++i) {
+    auto format = logcollect::FormatSpec::Create(fresh->sources[i].format);
+    if (!format.ok()) status = format.status().WithContext(fresh->sources[i].url);
+  }
+  if (!status.ok()) {
+    cli::Error("SIGHUP: {}: keeping the running configuration", status.message());
+    return false;
+  }
+  cli::Error("SIGHUP: reloading {}", options.config_file);
+  return true;
+}
+
+int Collect(logcollect::Options& options, char** argv, bool* reload) {
   if (int rc = CheckOnceGlobs(options); rc != cli::kExitOk) return rc;
   // Signals are taken by one thread with sigwait(); every other thread inherits the mask.
   sigset_t signals;
@@ -121,21 +162,27 @@ int Collect(logcollect::Options& options) {
     }
     metrics = std::move(*server);
   }
-  std::thread waiter([&collector, signals] {
-    for (;;) {
-      int signo = 0;
-      if (sigwait(&signals, &signo) != 0) continue;
+  // The waiter polls, rather than being woken by a signal of ours: a signal left pending
+  // would survive the exec of a reload and stop the new process.
+  std::atomic<bool> run_over{false};
+  std::thread waiter([&collector, &options, &run_over, signals, argv, reload] {
+    const timespec poll{0, 200'000'000};
+    while (!run_over.load()) {
+      int signo = sigtimedwait(&signals, nullptr, &poll);
+      if (signo < 0) continue;
       if (signo == SIGHUP) {
-        collector.Reopen();
-        continue;
+        if (!ConfigReloadable(options, argv)) {
+          collector.Reopen();
+          continue;
+        }
+        *reload = true;
       }
       collector.Stop();
       return;
     }
   });
   Status status = collector.Run();
-  // Run() also ends without a signal (--once, a write error): wake the waiter.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  run_over.store(true);
   waiter.join();
   metrics.reset();
   if (options.stats) PrintStats(collector, **rejects);
@@ -182,7 +229,15 @@ int main(int argc, char** argv) {
     if (Status resolved = logcollect::ResolveSources(&*options); !resolved.ok()) {
       return cli::UsageError(resolved);
     }
-    return cli::Finish(Collect(*options));
+    bool reload = false;
+    int rc = Collect(*options, argv, &reload);
+    if (reload && rc == cli::kExitOk) {
+      ::fflush(nullptr);
+      ::execv("/proc/self/exe", argv);
+      cli::Error("SIGHUP: cannot execute /proc/self/exe again: {}", std::strerror(errno));
+      return cli::kExitSoftware;
+    }
+    return cli::Finish(rc);
   } catch (const std::exception& e) {
     cli::Error("internal error: {}", e.what());
     return cli::kExitSoftware;

@@ -20,6 +20,7 @@ enum : int {
   kThreads, kQueueChunks, kChunkSize, kCheckpointInterval, kDrainTimeout, kDeadLetter, kStats,
   kFormat, kName, kRegex, kTimestampFormat, kReadFrom, kMultilineStart, kMultilineIndent,
   kMultilineTimeout, kMultilineMaxLines, kMaxLineBytes, kDecompress, kExclude, kRotateWait,
+  kScanInterval,
   kInterval, kTimeout, kHeader, kBearerTokenFile, kCaFile, kNoTlsVerify, kCursorParam,
   kCursorField, kCursorHeader, kMaxConnections, kHelp, kVersion,
 };
@@ -56,6 +57,7 @@ const struct option kLongOptions[] = {
     {"decompress", no_argument, nullptr, kDecompress},
     {"exclude", required_argument, nullptr, kExclude},
     {"rotate-wait", required_argument, nullptr, kRotateWait},
+    {"scan-interval", required_argument, nullptr, kScanInterval},
     {"interval", required_argument, nullptr, kInterval},
     {"timeout", required_argument, nullptr, kTimeout},
     {"header", required_argument, nullptr, kHeader},
@@ -224,6 +226,7 @@ void ApplyDefaults(const Options& options, SourceSpec* spec) {
   spec->decompress = d.decompress;
   spec->exclude = d.exclude;
   spec->rotate_wait_ns = d.rotate_wait_ns;
+  spec->scan_interval_ns = d.scan_interval_ns;
   HttpOptions http = d.http;
   spec->http = std::move(http);
 }
@@ -269,6 +272,8 @@ Status SetSourceOption(std::string_view name, std::string_view value, SourceSpec
     spec->exclude.emplace_back(value);
   } else if (name == "rotate-wait") {
     LS_ASSIGN_OR_RETURN(spec->rotate_wait_ns, PositiveDuration(value, name));
+  } else if (name == "scan-interval") {
+    LS_ASSIGN_OR_RETURN(spec->scan_interval_ns, PositiveDuration(value, name));
   } else if (name == "interval") {
     LS_ASSIGN_OR_RETURN(spec->http.interval_ns, PositiveDuration(value, name));
   } else if (name == "timeout") {
@@ -453,6 +458,8 @@ Per source (for the sources of the command line; in the config, per entry):
       --decompress           also read gzip-compressed files (rotated *.gz)
       --exclude=GLOB         paths not to read (repeatable)
       --rotate-wait=DURATION how long a rotated-away file is still read (default 5s)
+      --scan-interval=DURATION  how often a glob is expanded again (default 1s; also at
+                             once after a rotation and on SIGHUP)
       --interval=DURATION    HTTP: time between polls (default 10s)
       --timeout=DURATION     HTTP: request timeout (default 10s)
       --header='NAME: VALUE' HTTP: a request header (repeatable)

@@ -76,6 +76,7 @@ struct SourceSpec {
   bool decompress = false;       // kFile: also read gzip files (by content, not by name)
   std::vector<std::string> exclude;  // kFile: globs of paths not to read
   int64_t rotate_wait_ns = 5'000'000'000;  // a rotated-away file is read this long after
+  int64_t scan_interval_ns = 1'000'000'000;  // kFile: how often the glob is expanded again
   HttpOptions http;
 
   // The metric label and message name: the URL as written.
