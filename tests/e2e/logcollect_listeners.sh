@@ -492,7 +492,7 @@ if start_collect unix 1 --sources "unix:$sock"; then
   stop_collect unix
   [[ -e $sock ]] && bad "the unix socket file is still there after exit"
   cat >"$work/expect.json" <<'EOF'
-[{"only": true, "message": "over unix"}, {"message": "plain over unix"}]
+[{"only": true, "message": "over unix", "source": "in"}, {"message": "plain over unix", "source": "in"}]
 EOF
   hp "unix" check "$work/unix.out" "$work/expect.json"
 fi

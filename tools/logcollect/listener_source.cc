@@ -201,7 +201,9 @@ void ListenerSource::AcceptPending() {
       return;
     }
     SocketFd socket(fd);
-    std::string peer = spec_.kind == SourceKind::kUnix ? "" : PeerHost(address);
+    // A unix peer has no host: its records are named after the socket, as a file's are.
+    std::string peer = spec_.kind == SourceKind::kUnix ? SourceNameForPath(spec_.path)
+                                                       : PeerHost(address);
     std::string input_name = spec_.kind == SourceKind::kUnix
                                  ? "unix:" + spec_.path
                                  : "tcp:" + PeerHostPort(address);

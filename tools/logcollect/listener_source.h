@@ -65,7 +65,7 @@ class ListenerSource : public Source {
   struct Connection {
     SocketFd fd;
     std::string input_name;  // "tcp:10.0.0.1:5000", "unix:/run/app.sock"
-    std::string peer_host;   // "" for unix sockets
+    std::string peer_host;   // the default source name: the host, or the socket's name
     std::thread thread;
     std::atomic<bool> done{false};
   };

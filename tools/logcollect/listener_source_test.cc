@@ -280,6 +280,17 @@ TEST_CASE("ListenerSource: unix socket: stale file replaced, live one refused, r
     Listener listener("unix:" + path);
     REQUIRE(listener.Start().ok());
     CHECK(listener.source->ListeningAddress() == "unix:" + path);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.data(), path.size());
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    SendAll(fd, "over unix\n");
+    ::close(fd);
+    Received got = WaitFor(&listener.queue, 1);
+    CHECK(got.entries == std::vector<std::string>{"over unix"});
+    CHECK(got.peers == std::vector<std::string>{"in"});
+    CHECK(got.input_names == std::vector<std::string>{"unix:" + path});
     Listener second("unix:" + path);
     Status status = second.Start();
     CHECK(status.code() == Code::kUnavailable);
