@@ -9,6 +9,7 @@ packages=(
   libfmt-dev libsimdjson-dev libyaml-cpp-dev libcpp-httplib-dev prometheus-cpp-dev
   libre2-dev catch2 libzstd-dev libssl-dev zlib1g-dev
   jq groff-base python3 curl openssl
+  bsdutils  # util-linux's logger: the syslog client of tests/e2e/logcollect_listeners.sh
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

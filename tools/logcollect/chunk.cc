@@ -40,6 +40,7 @@ void Chunk::Clear() {
   has_mark = false;
   mark = CheckpointMark{};
   skipped_lines.clear();
+  skipped_reason = "line too long";
   output.clear();
   output_records = 0;
 }

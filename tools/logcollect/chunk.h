@@ -54,6 +54,9 @@ struct Chunk {
   CheckpointMark mark;
   // Lines the reader dropped before this chunk's entries (over-long), reported in order.
   std::vector<uint64_t> skipped_lines;
+  // How they are reported: a static string ("line too long"; listeners say "frame too long"
+  // for a syslog message, "datagram too long").
+  const char* skipped_reason = "line too long";
   // Filled by the parsing pool: the chunk's records as canonical NDJSON.
   std::string output;
   uint64_t output_records = 0;

@@ -68,7 +68,7 @@ void Collector::Impl::ParseChunk(Chunk& chunk, EntryParser& parser, Record& reco
   Source& source = *chunk.source;
   SourceCounters& counters = source.counters();
   for (uint64_t line : chunk.skipped_lines) {
-    rejects->Reject(chunk.input_name, line, {}, "line too long");
+    rejects->Reject(chunk.input_name, line, {}, chunk.skipped_reason);
     counters.parse_errors.fetch_add(1, std::memory_order_relaxed);
   }
   const FormatSpec& format = source.format();

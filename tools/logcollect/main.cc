@@ -153,6 +153,11 @@ int Collect(logcollect::Options& options, char** argv, bool* reload) {
     cli::Error("{}", started.message());
     return started.code() == Code::kInvalidArgument ? cli::kExitConfig : cli::kExitUnavailable;
   }
+  // Where each listener listens, a port the system chose included: scripts and tests read it.
+  for (const auto& source : collector.sources()) {
+    std::string address = source->ListeningAddress();
+    if (!address.empty()) cli::Error("listening on {}", address);
+  }
   std::unique_ptr<logcollect::MetricsServer> metrics;
   if (!options.metrics.empty()) {
     auto server = logcollect::MetricsServer::Start(options.metrics, &collector, rejects->get());

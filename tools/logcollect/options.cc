@@ -22,7 +22,7 @@ enum : int {
   kMultilineTimeout, kMultilineMaxLines, kMaxLineBytes, kDecompress, kExclude, kRotateWait,
   kScanInterval,
   kInterval, kTimeout, kHeader, kBearerTokenFile, kCaFile, kNoTlsVerify, kCursorParam,
-  kCursorField, kCursorHeader, kHelp, kVersion,
+  kCursorField, kCursorHeader, kMaxConnections, kHelp, kVersion,
 };
 
 const struct option kLongOptions[] = {
@@ -53,6 +53,7 @@ const struct option kLongOptions[] = {
     {"multiline-timeout", required_argument, nullptr, kMultilineTimeout},
     {"multiline-max-lines", required_argument, nullptr, kMultilineMaxLines},
     {"max-line-bytes", required_argument, nullptr, kMaxLineBytes},
+    {"max-connections", required_argument, nullptr, kMaxConnections},
     {"decompress", no_argument, nullptr, kDecompress},
     {"exclude", required_argument, nullptr, kExclude},
     {"rotate-wait", required_argument, nullptr, kRotateWait},
@@ -223,6 +224,7 @@ void ApplyDefaults(const Options& options, SourceSpec* spec) {
   spec->read_from = d.read_from;
   spec->multiline = d.multiline;
   spec->max_line_bytes = d.max_line_bytes;
+  spec->max_connections = d.max_connections;
   spec->decompress = d.decompress;
   spec->exclude = d.exclude;
   spec->rotate_wait_ns = d.rotate_wait_ns;
@@ -263,6 +265,9 @@ Status SetSourceOption(std::string_view name, std::string_view value, SourceSpec
     LS_ASSIGN_OR_RETURN(spec->multiline.max_lines, cli::ParseOptionNumber(value, name, 1, 1000000));
   } else if (name == "max-line-bytes") {
     LS_ASSIGN_OR_RETURN(spec->max_line_bytes, Size(value, name, 64));
+  } else if (name == "max-connections") {
+    LS_ASSIGN_OR_RETURN(uint64_t connections, cli::ParseOptionNumber(value, name, 1, 100000));
+    spec->max_connections = static_cast<uint32_t>(connections);
   } else if (name == "decompress") {
     LS_ASSIGN_OR_RETURN(spec->decompress, Boolean(value, name));
   } else if (name == "exclude") {
@@ -451,6 +456,7 @@ Per source (for the sources of the command line; in the config, per entry):
       --multiline-timeout=DURATION  an open entry is ended after this idle time (default 1s)
       --multiline-max-lines=N       lines joined at most (default 1000)
       --max-line-bytes=SIZE  longer lines are dropped and reported (default 1M)
+      --max-connections=N    tcp, unix, syslog: connections open at once (default 64)
       --decompress           also read gzip-compressed files (rotated *.gz)
       --exclude=GLOB         paths not to read (repeatable)
       --rotate-wait=DURATION how long a rotated-away file is still read (default 5s)

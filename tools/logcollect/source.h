@@ -60,6 +60,9 @@ class Source {
   virtual void Acknowledge(const CheckpointMark& mark) { (void)mark; }
   // SIGHUP: reopen files (new inodes), re-resolve globs.
   virtual void Reopen() {}
+  // Listeners, once started: the address they actually listen on, the port chosen by the
+  // system included when the spec asked for port 0 ("tcp://127.0.0.1:40123"); "" otherwise.
+  virtual std::string ListeningAddress() const { return {}; }
 
   const SourceSpec& spec() const { return spec_; }
   const FormatSpec& format() const { return *format_; }

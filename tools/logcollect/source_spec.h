@@ -71,7 +71,8 @@ struct SourceSpec {
   FormatOptions format;
   ReadFrom read_from = ReadFrom::kDefault;
   MultilineOptions multiline;
-  uint64_t max_line_bytes = 1 << 20;
+  uint64_t max_line_bytes = 1 << 20;   // syslog over TCP: the longest message
+  uint32_t max_connections = 64;       // kTcp, kUnix, kSyslog: more are refused
   bool decompress = false;       // kFile: also read gzip files (by content, not by name)
   std::vector<std::string> exclude;  // kFile: globs of paths not to read
   int64_t rotate_wait_ns = 5'000'000'000;  // a rotated-away file is read this long after
