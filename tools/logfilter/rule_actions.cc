@@ -13,8 +13,8 @@
 
 #include "common/json_writer.h"
 #include "common/level.h"
+#include "common/logfmt.h"
 #include "common/timestamp.h"
-#include "tools/logfilter/logfmt.h"
 #include "tools/logfilter/lru_key_table.h"
 
 namespace logstream::logfilter {

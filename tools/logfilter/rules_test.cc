@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 
 #include "common/json_writer.h"
+#include "common/logfmt.h"
 #include "common/record.h"
-#include "tools/logfilter/logfmt.h"
 #include "tools/logfilter/lru_key_table.h"
 #include "tools/logfilter/rule.h"
 #include "tools/logfilter/rule_actions.h"

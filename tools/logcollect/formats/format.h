@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,7 @@ namespace logstream::logcollect {
 
 enum class Format : uint8_t { kAuto, kJson, kLogfmt, kSyslog, kClf, kCombined, kRegex, kPlain };
 
-// "auto", "json", ...; nullopt-like error for anything else.
+// "auto", "json", ...; an InvalidArgument naming the accepted names for anything else.
 Result<Format> ParseFormatName(std::string_view name);
 std::string_view FormatName(Format format);
 
@@ -43,6 +44,8 @@ struct FormatOptions {
 class FormatSpec {
  public:
   // Compiles the regex and the timestamp format; errors name the option ("regex: missing ')'").
+  // A regex is required by format regex and refused by the others, so that a misplaced
+  // option is an error rather than silently ignored.
   static Result<std::shared_ptr<const FormatSpec>> Create(const FormatOptions& options);
   const FormatOptions& options() const { return options_; }
   ~FormatSpec();
@@ -71,12 +74,27 @@ class EntryParser {
   // The record's level is detected from the text when the format gives none; its timestamp
   // is the time of arrival when the text has none; its source is the spec's source when the
   // entry names none.
+  // Trailing whitespace (spaces, tabs, CR, LF) is not part of any format's entry and is cut
+  // first. Invalid UTF-8 is replaced by U+FFFD (JSON: as RecordParser does).
   bool Parse(const FormatSpec& spec, std::string_view entry, size_t readable, Record* record,
              std::string* why);
 
+  // Entries without a timestamp get `arrival` instead of the current time (replaying a
+  // write-ahead log must give the time the entry first arrived). nullopt: the current time.
+  void set_arrival_time(std::optional<Timestamp> arrival);
+
  private:
+  bool ParseJson(const FormatSpec& spec, std::string_view entry, size_t readable, Record* record,
+                 std::string* why);
+
   RecordParser json_;
-  std::string scratch_;
+  std::optional<Timestamp> arrival_;
+  std::string scratch_;     // text built while parsing (structured data of RFC 5424)
+  std::string utf8_fixed_;  // a copy of the entry with invalid UTF-8 replaced, when needed
+  // The regex format's match results and the date of "now" for year-less times, kept across
+  // entries; defined in format.cc so that RE2's types stay out of this header.
+  struct ThreadState;
+  std::unique_ptr<ThreadState> state_;
 };
 
 }  // namespace logstream::logcollect

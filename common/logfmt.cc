@@ -1,7 +1,8 @@
-// tools/logfilter/logfmt.cc -- logfmt and lenient key=value scanning for `parse:`.
-#include "tools/logfilter/logfmt.h"
+// common/logfmt.cc -- logfmt and lenient key=value scanning (logfilter's `parse:`, logcollect's
+// logfmt format).
+#include "common/logfmt.h"
 
-namespace logstream::logfilter {
+namespace logstream {
 namespace {
 
 bool IsSpace(char c) {
@@ -206,4 +207,4 @@ size_t Unescape(std::string_view raw, char* out) {
   return o;
 }
 
-}  // namespace logstream::logfilter
+}  // namespace logstream

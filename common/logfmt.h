@@ -1,12 +1,13 @@
-// tools/logfilter/logfmt.h -- Scanners for the key=value text that `parse: {format: logfmt|kv}`
-// turns into fields. They only cut the text: no allocation, quoted values unescaped on request.
+// common/logfmt.h -- Scanners for key=value text: what logfilter's `parse: {format: logfmt|kv}`
+// turns into fields and what logcollect's logfmt format reads. They only cut the text: no
+// allocation, quoted values unescaped on request.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-namespace logstream::logfilter {
+namespace logstream {
 
 struct KeyValuePair {
   enum class Kind : uint8_t {
@@ -59,4 +60,4 @@ class KeyValueScanner {
 // length written.
 size_t Unescape(std::string_view raw, char* out);
 
-}  // namespace logstream::logfilter
+}  // namespace logstream
