@@ -19,6 +19,7 @@ Status ApplyEntries(const YAML::Node& section, std::string_view file_name, const
                     const std::vector<std::string>& given, const SetOption& set) {
   for (const auto& entry : section) {
     const std::string key = entry.first.as<std::string>();
+    if (Contains(spec.own, key)) continue;
     if (!Contains(spec.keys, key)) {
       return Status::InvalidArgument(fmt::format("{}:{}: unknown key '{}.{}'", file_name,
                                                  LineOf(entry.first), spec.name, key));

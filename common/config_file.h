@@ -20,6 +20,7 @@ struct SectionSpec {
   std::string_view name;               // the top-level key: "store"
   std::vector<std::string_view> keys;   // every key the tool knows
   std::vector<std::string_view> lists;  // keys that may also hold a list of values
+  std::vector<std::string_view> own = {};  // keys the tool reads itself (nested structure)
 };
 
 // Sets option `option` (its long name) to `value`, as the command line would.

@@ -28,6 +28,7 @@ struct EntrySpan {
 // file's fingerprint, an HTTP cursor), because everything before it has been written.
 struct CheckpointMark {
   std::string key;
+  std::string path;       // files: the path read, kept in the state for people
   uint64_t position = 0;
   uint64_t line = 0;      // lines before `position`, for messages after a restart
   std::string cursor;     // HTTP sources: the cursor value that follows this chunk
@@ -37,7 +38,9 @@ struct Chunk {
   Source* source = nullptr;
   uint64_t sequence = 0;     // assigned by the queue: the writer's order
   std::string input_name;    // "/var/log/syslog", "tcp:10.0.0.1:5000", "standard input"
-  std::string peer_host;     // network inputs: the sender, the default source name
+  // The source name for records that name none when the source's spec gives none: the
+  // sender's host for network inputs, the file's name for files.
+  std::string peer_host;
   // Bytes of whole entries followed by kParsePadding readable bytes (simdjson reads past the
   // end). Reused: storage grows, never shrinks.
   std::unique_ptr<char[]> storage;

@@ -46,6 +46,11 @@ class EntryBuilder {
   // submits a partly filled chunk, so that a quiet source's last lines are not held back.
   void Flush(int64_t now_ns, const std::atomic<bool>& stop);
 
+  // Submits the chunk with the entries completed so far; a multiline entry still open stays
+  // (at shutdown it is read again after the restart, from the checkpoint before it).
+  bool SubmitCompleted(const std::atomic<bool>& stop) { return Submit(stop); }
+
+  // The default source name of this input's records (see Chunk::peer_host).
   void set_peer_host(std::string host) { peer_host_ = std::move(host); }
   // Bytes taken by Feed() so far plus the start position.
   uint64_t position() const { return position_; }
@@ -56,9 +61,9 @@ class EntryBuilder {
  private:
   bool EnsureChunk(const std::atomic<bool>& stop);
   bool Submit(const std::atomic<bool>& stop);
-  bool AddLine(std::string_view line, uint64_t line_end_position, const std::atomic<bool>& stop);
+  bool AddLine(std::string_view line, uint64_t end_position, const std::atomic<bool>& stop);
   bool EmitEntry(std::string_view entry, uint64_t first_line, uint64_t end_position,
-                 const std::atomic<bool>& stop);
+                 uint64_t end_line, const std::atomic<bool>& stop);
   bool FlushPending(const std::atomic<bool>& stop);
 
   Source* source_;
@@ -74,12 +79,14 @@ class EntryBuilder {
   bool skipping_long_line_ = false;
   uint64_t position_;            // bytes consumed (start position included)
   uint64_t entry_end_;           // position after the last completed entry
+  uint64_t entry_end_line_;      // lines up to entry_end_
   uint64_t line_;                // lines consumed (the number of the last one)
   // Multiline: the entry being joined, its first line, and when it last grew.
   std::string pending_;
   uint64_t pending_first_line_ = 0;
   uint64_t pending_lines_ = 0;
   uint64_t pending_end_ = 0;
+  uint64_t pending_end_line_ = 0;
   int64_t pending_since_ns_ = 0;
   std::vector<uint64_t> skipped_;
 };

@@ -36,6 +36,8 @@ struct SourceContext {
   ChunkQueue* queue = nullptr;
   Checkpoints* checkpoints = nullptr;  // null without --state
   bool once = false;                   // read to the current end, then finish
+  // Set when shutdown can wait no longer (the output is stuck): readers drop what they hold.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 class Source {

@@ -75,6 +75,7 @@ struct SourceSpec {
   bool decompress = false;       // kFile: also read gzip files (by content, not by name)
   std::vector<std::string> exclude;  // kFile: globs of paths not to read
   int64_t rotate_wait_ns = 5'000'000'000;  // a rotated-away file is read this long after
+  int64_t scan_interval_ns = 1'000'000'000;  // kFile: how often the glob is expanded again
   HttpOptions http;
 
   // The metric label and message name: the URL as written.
@@ -90,7 +91,8 @@ Result<SourceSpec> ParseSourceUrl(std::string_view url);
 std::vector<std::string> SplitSourceList(std::string_view list);
 
 // The name records of `path` get when the spec names none: the file name without its directory
-// and its last extension ("syslog" for /var/log/syslog, "access" for /var/log/nginx/access.log).
+// and its last extension ("syslog" for /var/log/syslog, "access" for /var/log/nginx/access.log);
+// a rotation suffix (".1", ".2.gz") is dropped first.
 std::string SourceNameForPath(std::string_view path);
 
 }  // namespace logstream::logcollect

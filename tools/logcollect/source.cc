@@ -1,0 +1,20 @@
+// tools/logcollect/source.cc -- CreateSource: the one place that maps a kind to its reader.
+#include "tools/logcollect/source.h"
+
+#include <fmt/core.h>
+
+#include "tools/logcollect/file_source.h"
+#include "tools/logcollect/stream_source.h"
+
+namespace logstream::logcollect {
+
+Result<std::unique_ptr<Source>> CreateSource(const SourceSpec& spec) {
+  switch (spec.kind) {
+    case SourceKind::kFile: return CreateFileSource(spec);
+    case SourceKind::kStdin: return CreateStdinSource(spec);
+    default: break;
+  }
+  return Status::Unsupported(fmt::format("{}: this kind of source is not available", spec.url));
+}
+
+}  // namespace logstream::logcollect
