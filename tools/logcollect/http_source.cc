@@ -72,7 +72,7 @@ class HttpSource final : public Source {
   void Run();
   // One request and, when it succeeds, its records queued. Non-OK: the poll failed.
   Status Poll(httplib::Client* client);
-  // Queues the admitted records of `body`; false when stopped meanwhile.
+  // Queues the admitted records of `body`; false when the shutdown was aborted meanwhile.
   bool Deliver(const HttpBody& body, std::string_view header_cursor);
   std::unique_ptr<Chunk> AcquireChunk();
   // Sleeps until `deadline` or Stop(); false when stopped.
@@ -87,6 +87,7 @@ class HttpSource final : public Source {
   ChunkQueue* queue_ = nullptr;
   Checkpoints* checkpoints_ = nullptr;
   bool once_ = false;
+  const std::atomic<bool>* abort_ = nullptr;
   HttpCursor cursor_;  // the reader thread's: what the next request asks for
 
   std::mutex mu_;
@@ -110,6 +111,7 @@ Status HttpSource::Start(const SourceContext& context) {
   queue_ = context.queue;
   checkpoints_ = context.checkpoints;
   once_ = context.once;
+  abort_ = context.abort;
   const HttpOptions& http = spec_.http;
   if (!http.bearer_token_file.empty()) {
     Result<std::string> token = BearerToken();
@@ -285,7 +287,9 @@ Status HttpSource::Poll(httplib::Client* client) {
 }
 
 std::unique_ptr<Chunk> HttpSource::AcquireChunk() {
-  while (!stop_flag_) {
+  // A stop still lets the response in hand through (its cursor moves with its last chunk);
+  // only an abort of the shutdown drops it.
+  while (abort_ == nullptr || !abort_->load()) {
     std::unique_ptr<Chunk> chunk = queue_->Acquire(std::chrono::milliseconds(100));
     if (chunk) {
       chunk->source = this;

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "tools/logcollect/file_source.h"
+#include "tools/logcollect/http_source.h"
 #include "tools/logcollect/stream_source.h"
 
 namespace logstream::logcollect {
@@ -12,6 +13,7 @@ Result<std::unique_ptr<Source>> CreateSource(const SourceSpec& spec) {
   switch (spec.kind) {
     case SourceKind::kFile: return CreateFileSource(spec);
     case SourceKind::kStdin: return CreateStdinSource(spec);
+    case SourceKind::kHttp: return CreateHttpSource(spec);
     default: break;
   }
   return Status::Unsupported(fmt::format("{}: this kind of source is not available", spec.url));
