@@ -54,6 +54,7 @@ start_server() {
   shift
   python3 "$server_py" "$work/$name.port" "$work/$name.requests" "$@" 2>"$work/$name.err" &
   bg_pids+=($!)
+  disown $!  # killed at the end: no "Killed" line from the shell
   for _ in $(seq 100); do
     [[ -s $work/$name.port ]] && break
     sleep 0.05

@@ -53,6 +53,21 @@ std::string_view TrimLine(std::string_view text) {
   return text;
 }
 
+// httplib's own names ("Connection", "Read") say too little in a message.
+std::string DescribeError(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect";
+    case httplib::Error::ConnectionTimeout: return "connection timed out";
+    case httplib::Error::Read: return "cannot read the response (closed or timed out)";
+    case httplib::Error::Write: return "cannot send the request";
+    case httplib::Error::ExceedRedirectCount: return "too many redirects";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts: return "cannot load the CA certificates";
+    case httplib::Error::Compression: return "cannot decode the compressed body";
+    default: return "request failed: " + httplib::to_string(error);
+  }
+}
+
 class HttpSource final : public Source {
  public:
   HttpSource(SourceSpec spec, HttpTarget target)
@@ -236,6 +251,8 @@ Status HttpSource::Poll(httplib::Client* client) {
   if (!headers.count("Accept")) {
     headers.emplace("Accept", "application/json, application/x-ndjson;q=0.9, */*;q=0.1");
   }
+  // httplib 0.11 decodes gzip and deflate answers but does not ask for them.
+  if (!headers.count("Accept-Encoding")) headers.emplace("Accept-Encoding", "gzip, deflate");
   if (!headers.count("User-Agent")) headers.emplace("User-Agent", "logcollect/" LOGSTREAM_VERSION);
   LS_ASSIGN_OR_RETURN(std::string token, BearerToken());
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
@@ -265,7 +282,7 @@ Status HttpSource::Poll(httplib::Client* client) {
       return Status::Unavailable(fmt::format("TLS certificate verification failed: {}",
                                              X509_verify_cert_error_string(verify)));
     }
-    return Status::Unavailable(httplib::to_string(error));
+    return Status::Unavailable(DescribeError(error));
   }
   counters_.last_read_ns = Now().ns;
   counters_.bytes += body.size();
