@@ -7,6 +7,8 @@
 #   - with --spool and a small --buffer: the store away for longer, logcollect itself restarted
 #     (SIGTERM, --state) while the store is away: what it held went to the spool and is sent
 #     first once the store is back; the spool is empty at the end;
+#   - logstore stopped while logcollect writes as fast as it can (no line cut short: the
+#     store exits 0);
 #   - unix:PATH works the same way.
 #
 #   LOGCOLLECT=... LOGSTORE=... bash tests/e2e/logcollect_output.sh
@@ -163,7 +165,7 @@ writer "$work/b.log" 0 8000 2000
 collect_b
 sleep 1
 stop "$store_pid" "logstore (first)"
-sleep 1
+sleep 2
 stop "$collect_pid" "logcollect (first, store away)"
 ls "$spool"/segment-* >/dev/null 2>&1 || bad "nothing was spooled while the store was away"
 collect_b
@@ -175,6 +177,26 @@ stop "$collect_pid" "logcollect (second)"
 stop "$store_pid" "logstore (second)"
 exactly_once "store away, collector restarted, spool" "$work/store-b" 8000
 ls "$spool"/segment-* >/dev/null 2>&1 && bad "the spool was not emptied once sent"
+
+check "logstore stopped while logcollect writes as fast as it can: no line cut, lost or twice"
+# The store half-closes at its stop; logcollect finishes the line it was writing before it
+# closes, so the store rejects nothing (exit 0) and the line is not sent again.
+port=$(free_port)
+addr="tcp://127.0.0.1:$port"
+writer "$work/d.log" 0 300000 100000000
+wait "$writer_pid"
+start_store d "$work/store-d" "$addr"
+"$LOGCOLLECT" --read-from beginning --state "$work/state-d" --output "$addr" \
+  "file://$work/d.log" 2>"$work/d.collect.err" &
+collect_pid=$!
+bg_pids+=($collect_pid)
+sleep 0.5
+stop "$store_pid" "logstore (first, under load)"
+start_store d "$work/store-d" "$addr"
+sleep 6
+stop "$collect_pid" "logcollect"
+stop "$store_pid" "logstore (second)"
+exactly_once "store stopped under full load" "$work/store-d" 300000
 
 check "unix:PATH"
 addr="unix:$work/store.sock"

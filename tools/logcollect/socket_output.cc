@@ -34,6 +34,7 @@ constexpr int64_t kFirstBackoffNs = 100'000'000;
 // request is seen soon.
 constexpr size_t kSendSlice = 256 << 10;
 constexpr auto kPollSlice = std::chrono::milliseconds(200);
+constexpr auto kFinishLineTimeout = std::chrono::seconds(2);
 // The same error is printed at most this often; a different one at once.
 constexpr auto kErrorReportInterval = std::chrono::seconds(60);
 
@@ -83,6 +84,9 @@ class SocketOutput final : public Output {
   Result<int> ConnectTo(const sockaddr* address, socklen_t length);
   // Sends a part of [data, size): the bytes sent, 0 when asked to quit, or the failure.
   Result<size_t> SendSome(const char* data, size_t size);
+  // Sends all of [data, size) whatever the peer's half-close (it still reads): finishes a
+  // line cut by the half-close. False on an error or after kFinishLineTimeout.
+  bool SendAll(const char* data, size_t size);
   // True when the store closed or broke the idle connection.
   bool PeerClosed();
   void Report(const Status& error);
@@ -251,6 +255,15 @@ void SocketOutput::SenderLoop() {
           sent += *n;
           counters_.bytes_written += *n;
         }
+        // A half-close leaves the store reading: the line under way is finished, so that it
+        // is neither cut short in the store nor sent twice.
+        if (failure.code() == Code::kUnavailable && sent != LineStart(*next, sent)) {
+          size_t end = next->find('\n', sent) + 1;
+          if (SendAll(next->data() + sent, end - sent)) {
+            counters_.bytes_written += end - sent;
+            sent = end;
+          }
+        }
         whole = sent == next->size() ? sent : LineStart(*next, sent);
       }
       Status consumed = next.ok() ? spool_->Consume(whole) : next.status();
@@ -281,20 +294,32 @@ void SocketOutput::SenderLoop() {
       n = SendSome(data, size);
       lock.lock();
     }
-    if (!n.ok()) {
-      front.sent = LineStart(front.bytes, front.sent);
-      Disconnect(n.status());
-      continue;
+    Status failure = n.ok() ? Status() : n.status();
+    size_t advanced = n.ok() ? *n : 0;
+    if (failure.code() == Code::kUnavailable && front.sent != LineStart(front.bytes, front.sent)) {
+      // The store half-closed and still reads: finish the line under way, as for the spool.
+      size_t end = front.bytes.find('\n', front.sent) + 1;
+      lock.unlock();
+      if (SendAll(data, end - front.sent)) advanced = end - front.sent;
+      lock.lock();
     }
-    front.sent += *n;
-    counters_.bytes_written += *n;
+    front.sent += advanced;
+    counters_.bytes_written += advanced;
     if (front.sent == front.bytes.size()) {
       delivered_ = static_cast<int64_t>(front.sequence);
       memory_bytes_ -= front.bytes.size();
       memory_.pop_front();
       counters_.buffered_bytes = memory_bytes_;
-      backoff_ns_ = kFirstBackoffNs;
+      if (failure.ok()) backoff_ns_ = kFirstBackoffNs;
       space_cv_.notify_all();
+    }
+    if (!failure.ok()) {
+      // The next connection starts with a whole line.
+      if (!memory_.empty()) {
+        Pending& first = memory_.front();
+        first.sent = LineStart(first.bytes, first.sent);
+      }
+      Disconnect(failure);
     }
   }
 }
@@ -349,6 +374,26 @@ Result<size_t> SocketOutput::SendSome(const char* data, size_t size) {
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
     return Status::IOError("send", sent < 0 ? errno : EPIPE);
   }
+}
+
+bool SocketOutput::SendAll(const char* data, size_t size) {
+  Clock::time_point deadline = Clock::now() + kFinishLineTimeout;
+  while (size > 0) {
+    pollfd ready{fd_, POLLOUT, 0};
+    int rc = ::poll(&ready, 1, static_cast<int>(kPollSlice.count()));
+    if (rc < 0 && errno != EINTR) return false;
+    if (ready.revents & (POLLERR | POLLHUP)) return false;
+    if (rc > 0 && (ready.revents & POLLOUT)) {
+      ssize_t sent = ::send(fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+      if (sent > 0) {
+        data += sent;
+        size -= static_cast<size_t>(sent);
+      }
+    }
+    if (size > 0 && (quit_ || Clock::now() >= deadline)) return false;
+  }
+  return true;
 }
 
 bool SocketOutput::PeerClosed() {
