@@ -143,6 +143,45 @@ TEST_CASE("SocketOutput: whole lines in order, across a half-close by the store"
   ::close(second);
 }
 
+TEST_CASE("SocketOutput: after a reset mid-chunk, the next connection starts at a line start",
+          "[collect_output]") {
+  Listener listener;
+  OutputOptions options;
+  options.address = listener.address();
+  Result<std::unique_ptr<Output>> output = CreateSocketOutput(options);
+  REQUIRE(output.ok());
+  // Larger than what the socket buffers hold, so the reset comes in the middle of the chunk.
+  std::string chunk;
+  for (int i = 0; chunk.size() < (24u << 20); ++i) {
+    chunk += "{\"seq\":" + std::to_string(i) + ",\"pad\":\"" + std::string(80, 'x') + "\"}\n";
+  }
+  REQUIRE((*output)->Write(0, chunk).ok());
+  int first = listener.Accept();
+  CHECK(ReadAtLeast(first, 100000).size() >= 100000);
+  linger reset{1, 0};  // close with RST: what was in flight is lost to us, as with a crash
+  ::setsockopt(first, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::close(first);
+  int second = listener.Accept();
+  // Read until the chunk's last line has come.
+  std::string last_line = chunk.substr(chunk.rfind('\n', chunk.size() - 2) + 1);
+  std::string rest;
+  for (int i = 0; i < 1000; ++i) {
+    if (rest.size() >= last_line.size() &&
+        rest.compare(rest.size() - last_line.size(), last_line.size(), last_line) == 0) {
+      break;
+    }
+    rest += ReadAtLeast(second, 1);
+  }
+  CHECK(WaitDelivered(output->get(), 0));
+  REQUIRE(!rest.empty());
+  CHECK(rest.size() < chunk.size());  // not sent again from the start
+  CHECK(rest.front() == '{');
+  CHECK(chunk.compare(chunk.size() - rest.size(), rest.size(), rest) == 0);
+  size_t start = chunk.size() - rest.size();
+  CHECK(chunk[start - 1] == '\n');
+  ::close(second);
+}
+
 TEST_CASE("SocketOutput: without a listener, the spool takes the chunks and the next run sends "
           "them first",
           "[collect_output]") {
