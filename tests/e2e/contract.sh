@@ -12,6 +12,13 @@
 # device", empty input, and '-' as standard input; every long option of --help appears in
 # man/TOOL.1; every exit status of its EXIT STATUS section is in STYLE.md's table. Then
 # `groff -man -ww -z` prints nothing on every page of man/.
+#
+# A collector (its usage line takes SOURCE operands, URLs, not FILEs: logcollect) reads no
+# source unless one is named, and reads its sources concurrently, so "no operand", "FILE" and
+# "FILE - FILE" do not apply: it gets the same checks with '-' named, and instead of the
+# FILE/'-' equivalences, `TOOL - <INPUT` must equal `TOOL --once file:///ABSOLUTE/INPUT` byte
+# for byte (the input's records carry their timestamps and source, so nothing depends on the
+# kind of source or the time of the run).
 set -uo pipefail
 
 # shellcheck source=tests/e2e/lib.sh
@@ -89,6 +96,8 @@ for tool in "${tools[@]}"; do
   if grep -qi 'standard input' "$work/help" && grep -qi 'standard output' "$work/help"; then
     pre=()
     grep -q 'QUERY' "$work/help" && pre=(-e '')
+    collector=0
+    grep -qE '^Usage: .*\[SOURCE\]' "$work/help" && collector=1 && pre=(-)
 
     check "$name >/dev/full exits 74 with the exact write-error message"
     if [[ -w /dev/full ]]; then
@@ -117,24 +126,41 @@ for tool in "${tools[@]}"; do
       *) [[ $rc == 0 || $rc == 1 ]] || fail "$name </dev/null: exit status $rc, expected 0 or 1" ;;
     esac
     : >"$work/empty"
-    "${T[@]}" "$tool" "${pre[@]}" "$work/empty" >"$work/out" 2>"$work/err"
+    if [[ $collector == 1 ]]; then
+      empty_operand=(--once "file://$work/empty")
+    else
+      empty_operand=("${pre[@]}" "$work/empty")
+    fi
+    "${T[@]}" "$tool" "${empty_operand[@]}" >"$work/out" 2>"$work/err"
     rc=$?
     [[ ! -s $work/out && ! -s $work/err && ($rc == 0 || $rc == 1) ]] \
-      || fail "$name EMPTY_FILE: rc $rc, stdout $(wc -c <"$work/out") bytes, stderr '$(cat "$work/err")'"
+      || fail "$name ${empty_operand[*]}: rc $rc, stdout $(wc -c <"$work/out") bytes, stderr '$(cat "$work/err")'"
 
     check "$name reads '-' as standard input"
-    "${T[@]}" "$tool" "${pre[@]}" - <"$input" >"$work/out-dash" 2>"$work/err"
-    rc=$?
-    [[ $rc == 0 ]] || fail "$name -: exit status $rc, expected 0 (stderr: $(cat "$work/err"))"
-    "${T[@]}" "$tool" "${pre[@]}" <"$input" >"$work/out-stdin" 2>/dev/null
-    "${T[@]}" "$tool" "${pre[@]}" "$input" >"$work/out-file" 2>/dev/null
-    [[ -s $work/out-dash ]] || fail "$name -: no output"
-    cmp -s "$work/out-dash" "$work/out-stdin" || fail "$name -: output differs from reading stdin without operand"
-    cmp -s "$work/out-dash" "$work/out-file" || fail "$name -: output differs from reading the file by name"
-    # '-' between files is read in its place.
-    "${T[@]}" "$tool" "${pre[@]}" "$one" - "$one" <"$input" >"$work/out-mixed" 2>/dev/null
-    cat "$one" "$input" "$one" | "${T[@]}" "$tool" "${pre[@]}" >"$work/out-cat" 2>/dev/null
-    cmp -s "$work/out-mixed" "$work/out-cat" || fail "$name FILE - FILE: output differs from cat FILE - FILE | $name"
+    if [[ $collector == 1 ]]; then
+      "${T[@]}" "$tool" - <"$input" >"$work/out-dash" 2>"$work/err"
+      rc=$?
+      [[ $rc == 0 ]] || fail "$name -: exit status $rc, expected 0 (stderr: $(cat "$work/err"))"
+      [[ -s $work/out-dash ]] || fail "$name -: no output"
+      "${T[@]}" "$tool" --once "file://$input" <"$one" >"$work/out-file" 2>"$work/err"
+      rc=$?
+      [[ $rc == 0 ]] || fail "$name --once file://INPUT: exit status $rc, expected 0 (stderr: $(cat "$work/err"))"
+      cmp -s "$work/out-dash" "$work/out-file" \
+        || fail "$name -: output differs from $name --once file://INPUT"
+    else
+      "${T[@]}" "$tool" "${pre[@]}" - <"$input" >"$work/out-dash" 2>"$work/err"
+      rc=$?
+      [[ $rc == 0 ]] || fail "$name -: exit status $rc, expected 0 (stderr: $(cat "$work/err"))"
+      "${T[@]}" "$tool" "${pre[@]}" <"$input" >"$work/out-stdin" 2>/dev/null
+      "${T[@]}" "$tool" "${pre[@]}" "$input" >"$work/out-file" 2>/dev/null
+      [[ -s $work/out-dash ]] || fail "$name -: no output"
+      cmp -s "$work/out-dash" "$work/out-stdin" || fail "$name -: output differs from reading stdin without operand"
+      cmp -s "$work/out-dash" "$work/out-file" || fail "$name -: output differs from reading the file by name"
+      # '-' between files is read in its place.
+      "${T[@]}" "$tool" "${pre[@]}" "$one" - "$one" <"$input" >"$work/out-mixed" 2>/dev/null
+      cat "$one" "$input" "$one" | "${T[@]}" "$tool" "${pre[@]}" >"$work/out-cat" 2>/dev/null
+      cmp -s "$work/out-mixed" "$work/out-cat" || fail "$name FILE - FILE: output differs from cat FILE - FILE | $name"
+    fi
   else
     echo "  skip: $name does not read standard input (its --help does not say so)"
   fi

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # tests/e2e/systemd_units.sh -- The systemd units that meson generates from systemd/*.in:
 #   - no @variable@ is left, and ExecStart= runs the tool from the configured BINDIR;
-#   - each unit keeps its hardening (DynamicUser=yes, ProtectSystem=strict, ...);
+#   - each unit keeps its hardening (DynamicUser=yes, ProtectSystem=strict, ...) and its state
+#     directory (logstream for the store services, logcollect for logcollect, which also
+#     reads /var/log through the group adm, read-only);
 #   - `systemd-analyze verify` accepts them without a word: it exits 0 even for an unknown
 #     key or a bad value and only prints a warning, so any output is a failure (a unit with
 #     a misspelt key is checked first, to show that this version does print one).
 # verify insists that ExecStart='s program exists, so it reads a copy of each unit whose
-# ExecStart= points at the built binary ($LOGSTORE, $LOGSERVE), or at a stand-in when this
+# ExecStart= points at the built binary ($LOGSTORE, $LOGSERVE, $LOGCOLLECT), or at a stand-in when this
 # build has no such tool (logserve before it is merged); --man=no, because the man pages are
 # not installed. Without systemd-analyze the test is skipped (exit 77).
 #
-#   LOGSTORE=build/tools/logstore/logstore [LOGSERVE=...] \
-#     bash tests/e2e/systemd_units.sh BINDIR build/systemd/logserve.service build/systemd/logstore.service
+#   LOGSTORE=build/tools/logstore/logstore [LOGSERVE=...] [LOGCOLLECT=...] \
+#     bash tests/e2e/systemd_units.sh BINDIR build/systemd/*.service
 set -uo pipefail
 
 # shellcheck source=tests/e2e/lib.sh
@@ -43,11 +45,18 @@ verify "$work/control/control.service"
 [[ -s $work/verify ]] || fail "systemd-analyze verify printed nothing for a unit with the key 'ProtectSytem=': this test could not see a bad unit"
 
 required=(
-  "DynamicUser=yes" "StateDirectory=logstream" "ProtectSystem=strict" "ProtectHome=yes"
+  "DynamicUser=yes" "ProtectSystem=strict" "ProtectHome=yes"
   "PrivateTmp=yes" "NoNewPrivileges=yes" "PrivateDevices=yes"
   "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "SystemCallFilter=@system-service"
   "CapabilityBoundingSet=" "MemoryDenyWriteExecute=yes" "KillSignal=SIGTERM"
   "Restart=on-failure"
+)
+# What differs by unit: the stores' services share /var/lib/logstream; logcollect has its own
+# state and reads the system's logs.
+declare -A unit_lines=(
+  [logserve.service]="StateDirectory=logstream"
+  [logstore.service]="StateDirectory=logstream"
+  [logcollect.service]="StateDirectory=logcollect|SupplementaryGroups=adm|ReadOnlyPaths=/var/log"
 )
 for unit in "$@"; do
   name=$(basename "$unit")
@@ -59,7 +68,9 @@ for unit in "$@"; do
   program=${exec_start#ExecStart=}
   program=${program%% *}
   [[ $program == "$bindir/"log* ]] || fail "$name: ExecStart runs '$program', not a tool in $bindir"
-  for line in "${required[@]}"; do
+  [[ -n ${unit_lines[$name]:-} ]] || fail "$name: a unit this test does not know (add it to unit_lines)"
+  IFS='|' read -r -a own_lines <<<"${unit_lines[$name]}"
+  for line in "${required[@]}" "${own_lines[@]}"; do
     grep -qxF "$line" "$unit" || fail "$name: no line '$line'"
   done
   grep -qE '^TimeoutStopSec=[0-9]+' "$unit" || fail "$name: no TimeoutStopSec="

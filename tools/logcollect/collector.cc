@@ -10,6 +10,7 @@
 
 #include "common/cli.h"
 #include "common/json_writer.h"
+#include "common/progress.h"
 #include "common/timestamp.h"
 #include "tools/logcollect/chunk_queue.h"
 #include "tools/logcollect/formats/format.h"
@@ -245,11 +246,26 @@ void Collector::Reopen() {
 
 size_t Collector::chunks_in_flight() { return impl_->queue.in_flight(); }
 
+bool Collector::stopped_by_request() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->stop_requested;
+}
+
 Status Collector::Run() {
   Impl& impl = *impl_;
+  // Shown only when stderr is a terminal: records written and bytes read so far.
+  ProgressMeter progress(true);
+  auto report = [&] {
+    uint64_t bytes = 0;
+    for (const auto& source : sources_) bytes += source->counters().bytes.load();
+    progress.Update(totals_.records.load(), bytes);
+  };
   {
     std::unique_lock lock(impl.mu);
     for (;;) {
+      lock.unlock();
+      report();
+      lock.lock();
       if (impl.stop_requested) break;
       if (impl.reopen_requested) {
         impl.reopen_requested = false;
@@ -303,6 +319,7 @@ Status Collector::Run() {
     impl.wake.notify_all();
   }
   if (impl.checkpointer.joinable()) impl.checkpointer.join();
+  progress.Done();
   Status status;
   if (checkpoints_) status = checkpoints_->Save();
   std::lock_guard lock(impl.mu);

@@ -60,6 +60,8 @@ class Collector {
   const Output& output() const { return *output_; }
   const Checkpoints* checkpoints() const { return checkpoints_.get(); }
   const CollectorTotals& totals() const { return totals_; }
+  // After Run(): whether Stop() ended it (a signal, a write error) rather than the sources.
+  bool stopped_by_request() const;
   size_t chunks_in_flight();
 
  private:

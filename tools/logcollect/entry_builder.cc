@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include <fmt/core.h>
 #include <re2/re2.h>
 
 #include "tools/logcollect/chunk_queue.h"
@@ -17,6 +18,18 @@ bool StartsWithBlank(std::string_view line) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<re2::RE2>> CompileStartPattern(const SourceSpec& spec) {
+  if (spec.multiline.mode != MultilineMode::kStart) return std::unique_ptr<re2::RE2>();
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto pattern = std::make_unique<re2::RE2>(spec.multiline.pattern, options);
+  if (!pattern->ok()) {
+    return Status::InvalidArgument(
+        fmt::format("{}: multiline start pattern: {}", spec.url, pattern->error()));
+  }
+  return pattern;
+}
 
 EntryBuilder::EntryBuilder(Source* source, ChunkQueue* queue, std::string input_name,
                            const MultilineOptions& multiline, const re2::RE2* start_pattern,

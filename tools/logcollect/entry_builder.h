@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "tools/logcollect/chunk.h"
 #include "tools/logcollect/source_spec.h"
 
@@ -22,6 +23,10 @@ namespace logstream::logcollect {
 
 class ChunkQueue;
 class Source;
+
+// Compiles a source's multiline start pattern (null when the mode is not kStart), quietly:
+// errors are returned, not logged by RE2.
+Result<std::unique_ptr<re2::RE2>> CompileStartPattern(const SourceSpec& spec);
 
 class EntryBuilder {
  public:

@@ -162,13 +162,9 @@ class FileSource : public Source {
 Status FileSource::Start(const SourceContext& context) {
   context_ = context;
   if (context_.abort == nullptr) context_.abort = &no_abort_;
-  if (spec_.multiline.mode == MultilineMode::kStart) {
-    start_pattern_ = std::make_unique<re2::RE2>(spec_.multiline.pattern);
-    if (!start_pattern_->ok()) {
-      return Status::InvalidArgument(fmt::format("{}: multiline start pattern: {}", spec_.url,
-                                                 start_pattern_->error()));
-    }
-  }
+  auto start_pattern = CompileStartPattern(spec_);
+  if (!start_pattern.ok()) return start_pattern.status();
+  start_pattern_ = std::move(*start_pattern);
   read_from_ = spec_.read_from;
   if (read_from_ == ReadFrom::kDefault) {
     read_from_ = context_.once ? ReadFrom::kBeginning : ReadFrom::kEnd;
@@ -210,7 +206,10 @@ void FileSource::Track(const std::string& path, bool initial) {
   if (finished_static_.count({st.st_dev, st.st_ino})) return;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (reported_.insert(path).second) cli::Error("open '{}': {}", path, std::strerror(errno));
+    if (reported_.insert(path).second) {
+      cli::Error("open '{}': {}", path, std::strerror(errno));
+      counters_.open_errors.fetch_add(1, std::memory_order_relaxed);
+    }
     return;
   }
   auto file = std::make_unique<TrackedFile>();
@@ -427,6 +426,7 @@ bool FileSource::Poll(TrackedFile& file, int64_t now) {
     if (n < 0) {
       if (errno == EINTR) continue;
       cli::Error("read '{}': {}", file.path, std::strerror(errno));
+      counters_.open_errors.fetch_add(1, std::memory_order_relaxed);
       Release(file, false);
       return got_any;
     }

@@ -13,11 +13,13 @@
 #include <thread>
 
 #include <fmt/core.h>
+#include <re2/re2.h>
 
 #include "common/cli.h"
 #include "common/reject_sink.h"
 #include "tools/logcollect/checkpoints.h"
 #include "tools/logcollect/collector.h"
+#include "tools/logcollect/entry_builder.h"
 #include "tools/logcollect/metrics.h"
 #include "tools/logcollect/options.h"
 
@@ -103,9 +105,14 @@ int Collect(logcollect::Options& options, char** argv, bool* reload) {
 
   std::vector<std::unique_ptr<logcollect::Source>> sources;
   for (const auto& spec : options.sources) {
+    // A pattern that does not compile is a usage error on the command line, a configuration
+    // error in the file.
     auto format = logcollect::FormatSpec::Create(spec.format);
-    if (!format.ok()) {
-      cli::Error("{}: {}", spec.url, format.status().message());
+    Status pattern = format.ok() ? logcollect::CompileStartPattern(spec).status()
+                                 : format.status().WithContext(spec.url);
+    if (!pattern.ok()) {
+      if (!spec.from_config) return cli::UsageError(pattern);
+      cli::Error("{}", pattern.message());
       return cli::kExitConfig;
     }
     auto source = logcollect::CreateSource(spec);
@@ -190,7 +197,11 @@ int Collect(logcollect::Options& options, char** argv, bool* reload) {
     cli::Error("{}", dead_letter.message());
     return cli::kExitIoErr;
   }
-  if (options.collector.once && (*rejects)->count() > 0) return cli::kExitDataErr;
+  uint64_t unreadable = 0;
+  for (const auto& source : collector.sources()) unreadable += source->counters().open_errors.load();
+  if (options.collector.once && unreadable > 0) return cli::kExitNoInput;
+  // A run that reached the end of its input (not one stopped by a signal) reports rejects.
+  if (!collector.stopped_by_request() && (*rejects)->count() > 0) return cli::kExitDataErr;
   return cli::kExitOk;
 }
 

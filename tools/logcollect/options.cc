@@ -143,6 +143,7 @@ Status ReadSourceEntry(const YAML::Node& item, std::string_view file, const Sour
   if (!item.IsMap()) {
     if (item.IsScalar()) {
       LS_ASSIGN_OR_RETURN(SourceSpec spec, ParseSourceUrl(item.as<std::string>()));
+      spec.from_config = true;
       out->push_back(std::move(spec));
       return Status();
     }
@@ -159,6 +160,7 @@ Status ReadSourceEntry(const YAML::Node& item, std::string_view file, const Sour
         fmt::format("{}:{}: {}", file, LineOf(item["url"]), parsed.status().message()));
   }
   SourceSpec spec = std::move(*parsed);
+  spec.from_config = true;
   (void)defaults;
   for (const auto& field : item) {
     const std::string key = field.first.as<std::string>();
@@ -290,7 +292,8 @@ Status SetSourceOption(std::string_view name, std::string_view value, SourceSpec
   } else if (name == "tls-verify") {
     LS_ASSIGN_OR_RETURN(spec->http.tls_verify, Boolean(value, name));
   } else if (name == "no-tls-verify") {
-    spec->http.tls_verify = false;
+    LS_ASSIGN_OR_RETURN(bool off, Boolean(value, name));
+    spec->http.tls_verify = !off;
   } else if (name == "cursor-param") {
     spec->http.cursor_param = value;
   } else if (name == "cursor-field") {
@@ -311,7 +314,7 @@ Result<Options> ParseArgs(int argc, char** argv) {
   opterr = 0;
   for (;;) {
     int long_index = -1;
-    int c = getopt_long(argc, argv, "qc:", kLongOptions, &long_index);
+    int c = getopt_long(argc, argv, "q", kLongOptions, &long_index);
     if (c == -1) break;
     std::string_view name;
     const char* value = optarg;
@@ -322,7 +325,6 @@ Result<Options> ParseArgs(int argc, char** argv) {
       case ':':
         return cli::GetoptError(c, kLongOptions, argv);
       case 'q': name = "quiet"; value = "true"; break;
-      case 'c': name = "config"; break;
       default:
         name = kLongOptions[long_index].name;
         if (kLongOptions[long_index].has_arg == no_argument) value = "true";
@@ -419,7 +421,7 @@ Sources (URLs, as operands or in --sources a,b,c):
   http(s)://HOST/PATH      polled at --interval, with an incremental cursor
 
 Running:
-  -c, --config=FILE          read the collect: section (and its sources: list) of a YAML file
+      --config=FILE          read the collect: section (and its sources: list) of a YAML file
       --sources=LIST         comma-separated source URLs
       --state=DIR            save read positions here; resume from them after a restart
       --once                 read every source to its current end, then exit
@@ -468,11 +470,11 @@ Per source (for the sources of the command line; in the config, per entry):
       --version              output version information and exit
 
 SIGTERM and SIGINT: stop reading, write what was read, save the state, exit 0.
-SIGHUP: look for rotated and new files at once.
-Exit status: 0 done; 64 usage; 65 entries rejected (with --once); 66 a file source matched
-nothing (with --once); 69 a listener could not bind or the output is unreachable; 73 cannot
-create the state or dead-letter file; 74 write error; 75 the state directory is in use;
-78 invalid configuration.
+SIGHUP: reload --config (with --state), and look for rotated and new files at once.
+Exit status: 0 done; 64 usage; 65 entries rejected (all sources at their end); 66 a file
+source matched nothing or could not be read (with --once); 69 a listener could not bind or
+the output is unreachable; 73 cannot create the state or dead-letter file; 74 write error;
+75 the state directory is in use; 78 invalid configuration.
 Full documentation: man logcollect
 )";
 }

@@ -24,6 +24,7 @@ struct SourceCounters {
   std::atomic<uint64_t> records{0};       // entries written (after parsing)
   std::atomic<uint64_t> bytes{0};         // raw bytes read
   std::atomic<uint64_t> parse_errors{0};  // entries rejected
+  std::atomic<uint64_t> open_errors{0};   // files that could not be opened or read
   std::atomic<uint64_t> files_watched{0};
   std::atomic<uint64_t> rotations{0};
   std::atomic<uint64_t> connections{0};

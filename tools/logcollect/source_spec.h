@@ -77,6 +77,7 @@ struct SourceSpec {
   int64_t rotate_wait_ns = 5'000'000'000;  // a rotated-away file is read this long after
   int64_t scan_interval_ns = 1'000'000'000;  // kFile: how often the glob is expanded again
   HttpOptions http;
+  bool from_config = false;  // an entry of collect: sources: (its errors are exit 78, not 64)
 
   // The metric label and message name: the URL as written.
   const std::string& label() const { return url; }

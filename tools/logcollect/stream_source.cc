@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include <fmt/core.h>
 #include <re2/re2.h>
 
 #include "common/cli.h"
@@ -32,13 +31,9 @@ class StdinSource : public Source {
   Status Start(const SourceContext& context) override {
     context_ = context;
     if (context_.abort == nullptr) context_.abort = &no_abort_;
-    if (spec_.multiline.mode == MultilineMode::kStart) {
-      start_pattern_ = std::make_unique<re2::RE2>(spec_.multiline.pattern);
-      if (!start_pattern_->ok()) {
-        return Status::InvalidArgument(
-            fmt::format("{}: multiline start pattern: {}", spec_.url, start_pattern_->error()));
-      }
-    }
+    auto start_pattern = CompileStartPattern(spec_);
+    if (!start_pattern.ok()) return start_pattern.status();
+    start_pattern_ = std::move(*start_pattern);
     thread_ = std::thread([this] { Run(); });
     return Status();
   }
