@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "tools/logcollect/socket_output.h"
 
 namespace logstream::logcollect {
 namespace {
@@ -38,7 +39,7 @@ Result<std::unique_ptr<Output>> CreateOutput(const OutputOptions& options) {
     auto output = std::make_unique<StdoutOutput>();
     return std::unique_ptr<Output>(std::move(output));
   }
-  return Status::Unsupported("--output: only standard output is available");
+  return CreateSocketOutput(options);
 }
 
 }  // namespace logstream::logcollect

@@ -1,9 +1,8 @@
 // tools/logcollect/source.cc -- CreateSource: the one place that maps a kind to its reader.
 #include "tools/logcollect/source.h"
 
-#include <fmt/core.h>
-
 #include "tools/logcollect/file_source.h"
+#include "tools/logcollect/http_source.h"
 #include "tools/logcollect/listener_source.h"
 #include "tools/logcollect/stream_source.h"
 
@@ -17,9 +16,9 @@ Result<std::unique_ptr<Source>> CreateSource(const SourceSpec& spec) {
     case SourceKind::kUdp:
     case SourceKind::kUnix:
     case SourceKind::kSyslog: return CreateListenerSource(spec);
-    default: break;
+    case SourceKind::kHttp: return CreateHttpSource(spec);
   }
-  return Status::Unsupported(fmt::format("{}: this kind of source is not available", spec.url));
+  return Status::Internal("unknown source kind");
 }
 
 }  // namespace logstream::logcollect

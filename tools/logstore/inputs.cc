@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -130,6 +131,7 @@ Status Inputs::Listen(const std::string& address) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++listeners_;
+    listen_fds_.push_back(*fd);
   }
   std::thread([this, listen_fd = *fd, address] { AcceptLoop(listen_fd, address); }).detach();
   return Status();
@@ -145,8 +147,17 @@ void Inputs::AcceptLoop(int listen_fd, std::string address) {
         if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
+      int saved = errno;
       std::lock_guard<std::mutex> lock(mu_);
-      if (status_.ok()) status_ = Status::IOError(fmt::format("accept on '{}'", address), errno);
+      // Stop() shut the listener down: not an error.
+      if (status_.ok() && !stopping_) {
+        status_ = Status::IOError(fmt::format("accept on '{}'", address), saved);
+      }
+      listen_fds_.erase(std::remove(listen_fds_.begin(), listen_fds_.end(), listen_fd),
+                        listen_fds_.end());
+      ::close(listen_fd);
+      --listeners_;
+      ready_cv_.notify_all();
       return;
     }
     if (connections_.load() >= options_.max_connections) {
@@ -160,6 +171,8 @@ void Inputs::AcceptLoop(int listen_fd, std::string address) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++active_readers_;
+      connection_fds_.insert(fd);
+      if (stopping_) ::shutdown(fd, SHUT_WR);
     }
     std::string name = peer.ss_family == AF_UNIX ? address : PeerName(peer);
     std::thread([this, fd, name] {
@@ -187,6 +200,11 @@ void Inputs::Push(std::unique_ptr<InputBatch> batch) {
 void Inputs::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = true;
+  // New connections would only be cut when we exit: refuse them (accept4 fails, its loop ends).
+  for (int fd : listen_fds_) ::shutdown(fd, SHUT_RDWR);
+  // A half-close is how a producer learns of the stop while its last bytes can still be read:
+  // logcollect stops writing and closes, and its reader below sees the end.
+  for (int fd : connection_fds_) ::shutdown(fd, SHUT_WR);
 }
 
 bool Inputs::Drained(std::chrono::milliseconds grace) {
@@ -220,9 +238,11 @@ void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
     }
     // After a stop, what the producer already wrote is still read and stored (it would be
     // lost with the pipe or socket when we exit), but nothing is waited for.
+    // A socket's producer was told by the half-close and gets 100 ms of quiet to finish.
     if (stopping) {
       struct pollfd ready{fd, POLLIN, 0};
-      if (::poll(&ready, 1, 0) <= 0 || (ready.revents & (POLLIN | POLLHUP)) == 0) break;
+      int quiet_ms = owns_fd ? 100 : 0;
+      if (::poll(&ready, 1, quiet_ms) <= 0 || (ready.revents & (POLLIN | POLLHUP)) == 0) break;
     }
     if (!reader.Next(&batch->lines)) {
       report_skipped(batch->lines);  // those just before the end come with an empty batch
@@ -240,7 +260,11 @@ void Inputs::ReadLoop(int fd, std::string name, bool owns_fd) {
     }
     Push(std::move(batch));
   }
-  if (owns_fd) ::close(fd);
+  if (owns_fd) {
+    std::lock_guard<std::mutex> lock(mu_);
+    connection_fds_.erase(fd);
+    ::close(fd);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (!reader.status().ok() && status_.ok()) status_ = reader.status();
   --active_readers_;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,10 @@ class Inputs {
   ~Inputs();
   // Removes the socket files of unix: listeners.
   void RemoveSocketFiles();
-  // Stops reading: each reader still reads what its producer has already written (it would be
-  // lost when we exit) and then ends, without waiting for more.
+  // Stops reading: listeners stop accepting, and each connection is half-closed (shutdown
+  // SHUT_WR), which tells a producer such as logcollect to stop writing and close. Each reader
+  // still reads what its producer has written (it would be lost when we exit) until the
+  // producer closes or is quiet for 100 ms, and then ends.
   void Stop();
   // After Stop(): true once the queue is empty and every reader has ended; waits up to `grace`
   // for that. False means a batch is ready (take it with Next()) or a reader is still busy.
@@ -83,6 +86,8 @@ class Inputs {
   std::atomic<uint64_t> accepted_{0};
   Status status_;
   std::vector<std::string> unix_paths_;  // removed when we exit
+  std::vector<int> listen_fds_;          // shut down by Stop() to end the accept loops
+  std::set<int> connection_fds_;         // half-closed by Stop()
 };
 
 }  // namespace logstream::logstore
