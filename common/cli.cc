@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/timestamp.h"
 
 namespace logstream::cli {
 namespace {
@@ -77,6 +78,22 @@ int Finish(int rc) {
 }
 
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+Result<int64_t> ParsePositiveDuration(std::string_view text, std::string_view option) {
+  Result<int64_t> ns = ParseDuration(text);
+  if (!ns.ok() || *ns <= 0) {
+    return BadOptionValue(option, text, "expected a duration such as 30s or 250ms");
+  }
+  return *ns;
+}
+
+Result<uint64_t> ParseSizeOption(std::string_view text, std::string_view option, uint64_t min) {
+  Result<uint64_t> size = ParseSize(text);
+  if (!size.ok() || *size < min) {
+    return BadOptionValue(option, text, fmt::format("expected a size of at least {} such as 16M", min));
+  }
+  return *size;
+}
 
 Result<uint64_t> ParseSize(std::string_view text) {
   uint64_t number = 0;

@@ -69,6 +69,12 @@ Status GetoptError(int c, const struct ::option* long_options, char* const* argv
 // "50G", "512M", "64KiB", "1000": bytes (K/M/G/T are powers of 1024).
 Result<uint64_t> ParseSize(std::string_view text);
 
+// A duration above zero ("30s", "250ms", "7d") in nanoseconds, or BadOptionValue naming --option.
+Result<int64_t> ParsePositiveDuration(std::string_view text, std::string_view option);
+
+// A size of at least `min` bytes ("16M"), or BadOptionValue naming --option.
+Result<uint64_t> ParseSizeOption(std::string_view text, std::string_view option, uint64_t min);
+
 // The whole content of a (configuration) file; errors name the path.
 Result<std::string> ReadSmallFile(const std::string& path);
 

@@ -144,6 +144,17 @@ bool EntryBuilder::AddLine(std::string_view line, uint64_t end_position,
   return true;
 }
 
+void EntryBuilder::EndSkippedLine() {
+  skipping_long_line_ = false;
+  ++line_;
+  skipped_.push_back(line_);
+  // Consumed, so a checkpoint may pass it (unless a multiline entry before it is still open).
+  if (pending_lines_ == 0) {
+    entry_end_ = position_;
+    entry_end_line_ = line_;
+  }
+}
+
 bool EntryBuilder::Feed(std::string_view bytes, const std::atomic<bool>& stop) {
   while (!bytes.empty()) {
     const char* newline = static_cast<const char*>(std::memchr(bytes.data(), '\n', bytes.size()));
@@ -152,13 +163,7 @@ bool EntryBuilder::Feed(std::string_view bytes, const std::atomic<bool>& stop) {
       position_ += piece + (newline ? 1 : 0);
       bytes.remove_prefix(piece + (newline ? 1 : 0));
       if (newline) {
-        skipping_long_line_ = false;
-        ++line_;
-        skipped_.push_back(line_);
-        if (pending_lines_ == 0) {
-          entry_end_ = position_;
-          entry_end_line_ = line_;
-        }
+        EndSkippedLine();
         // A skipped line ends the chunk so that the lines after it keep their numbers.
         if (!Submit(stop)) return false;
       }
@@ -191,13 +196,7 @@ bool EntryBuilder::Feed(std::string_view bytes, const std::atomic<bool>& stop) {
 
 void EntryBuilder::Finish(const std::atomic<bool>& stop) {
   if (skipping_long_line_) {
-    skipping_long_line_ = false;
-    ++line_;
-    skipped_.push_back(line_);
-    if (pending_lines_ == 0) {
-      entry_end_ = position_;
-      entry_end_line_ = line_;
-    }
+    EndSkippedLine();
   } else if (!partial_.empty()) {
     std::string last = std::move(partial_);
     partial_.clear();

@@ -70,6 +70,8 @@ class EntryBuilder {
   bool EmitEntry(std::string_view entry, uint64_t first_line, uint64_t end_position,
                  uint64_t end_line, const std::atomic<bool>& stop);
   bool FlushPending(const std::atomic<bool>& stop);
+  // The over-long line being skipped has ended: count and report it.
+  void EndSkippedLine();
 
   Source* source_;
   ChunkQueue* queue_;

@@ -72,23 +72,6 @@ const struct option kLongOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-Result<int64_t> PositiveDuration(std::string_view text, std::string_view option) {
-  Result<int64_t> ns = ParseDuration(text);
-  if (!ns.ok() || *ns <= 0) {
-    return cli::BadOptionValue(option, text, "expected a duration such as 30s or 250ms");
-  }
-  return *ns;
-}
-
-Result<uint64_t> Size(std::string_view text, std::string_view option, uint64_t min) {
-  Result<uint64_t> size = cli::ParseSize(text);
-  if (!size.ok() || *size < min) {
-    return cli::BadOptionValue(option, text,
-                               fmt::format("expected a size of at least {} such as 64M", min));
-  }
-  return *size;
-}
-
 Result<bool> Boolean(std::string_view text, std::string_view option) {
   if (text == "true" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "no" || text == "off") return false;
@@ -105,11 +88,11 @@ Status SetRunOption(std::string_view name, std::string_view value, Options* opti
   } else if (name == "output") {
     options->output.address = value;
   } else if (name == "buffer") {
-    LS_ASSIGN_OR_RETURN(options->output.buffer_bytes, Size(value, name, 1u << 16));
+    LS_ASSIGN_OR_RETURN(options->output.buffer_bytes, cli::ParseSizeOption(value, name, 1u << 16));
   } else if (name == "spool") {
     options->output.spool_dir = value;
   } else if (name == "spool-max") {
-    LS_ASSIGN_OR_RETURN(options->output.spool_max_bytes, Size(value, name, 1u << 20));
+    LS_ASSIGN_OR_RETURN(options->output.spool_max_bytes, cli::ParseSizeOption(value, name, 1u << 20));
   } else if (name == "metrics") {
     options->metrics = value;
   } else if (name == "threads") {
@@ -119,11 +102,11 @@ Status SetRunOption(std::string_view name, std::string_view value, Options* opti
     LS_ASSIGN_OR_RETURN(options->collector.queue_chunks,
                         cli::ParseOptionNumber(value, name, 2, 4096));
   } else if (name == "chunk-size") {
-    LS_ASSIGN_OR_RETURN(options->collector.chunk_bytes, Size(value, name, 4096));
+    LS_ASSIGN_OR_RETURN(options->collector.chunk_bytes, cli::ParseSizeOption(value, name, 4096));
   } else if (name == "checkpoint-interval") {
-    LS_ASSIGN_OR_RETURN(options->collector.checkpoint_interval_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->collector.checkpoint_interval_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "drain-timeout") {
-    LS_ASSIGN_OR_RETURN(options->collector.drain_timeout_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->collector.drain_timeout_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "dead-letter") {
     options->dead_letter = value;
   } else if (name == "stats") {
@@ -260,11 +243,11 @@ Status SetSourceOption(std::string_view name, std::string_view value, SourceSpec
     LS_ASSIGN_OR_RETURN(bool on, Boolean(value, name));
     spec->multiline.mode = on ? MultilineMode::kContinuation : MultilineMode::kOff;
   } else if (name == "multiline-timeout") {
-    LS_ASSIGN_OR_RETURN(spec->multiline.timeout_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(spec->multiline.timeout_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "multiline-max-lines") {
     LS_ASSIGN_OR_RETURN(spec->multiline.max_lines, cli::ParseOptionNumber(value, name, 1, 1000000));
   } else if (name == "max-line-bytes") {
-    LS_ASSIGN_OR_RETURN(spec->max_line_bytes, Size(value, name, 64));
+    LS_ASSIGN_OR_RETURN(spec->max_line_bytes, cli::ParseSizeOption(value, name, 64));
   } else if (name == "max-connections") {
     LS_ASSIGN_OR_RETURN(uint64_t connections, cli::ParseOptionNumber(value, name, 1, 100000));
     spec->max_connections = static_cast<uint32_t>(connections);
@@ -273,13 +256,13 @@ Status SetSourceOption(std::string_view name, std::string_view value, SourceSpec
   } else if (name == "exclude") {
     spec->exclude.emplace_back(value);
   } else if (name == "rotate-wait") {
-    LS_ASSIGN_OR_RETURN(spec->rotate_wait_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(spec->rotate_wait_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "scan-interval") {
-    LS_ASSIGN_OR_RETURN(spec->scan_interval_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(spec->scan_interval_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "interval") {
-    LS_ASSIGN_OR_RETURN(spec->http.interval_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(spec->http.interval_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "timeout") {
-    LS_ASSIGN_OR_RETURN(spec->http.timeout_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(spec->http.timeout_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "header") {
     size_t colon = value.find(':');
     if (colon == std::string_view::npos || colon == 0) {
@@ -306,7 +289,7 @@ Status SetSourceOption(std::string_view name, std::string_view value, SourceSpec
   } else if (name == "cursor-header") {
     spec->http.cursor_header = value;
   } else if (name == "max-backoff") {
-    LS_ASSIGN_OR_RETURN(spec->http.max_backoff_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(spec->http.max_backoff_ns, cli::ParsePositiveDuration(value, name));
   } else {
     return Status::NotFound(fmt::format("unknown option '{}'", name));
   }

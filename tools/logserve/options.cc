@@ -73,22 +73,6 @@ const struct option kLongOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-Result<int64_t> PositiveDuration(std::string_view text, std::string_view option) {
-  Result<int64_t> ns = ParseDuration(text);
-  if (!ns.ok() || *ns <= 0) {
-    return cli::BadOptionValue(option, text, "expected a duration such as 30s or 250ms");
-  }
-  return *ns;
-}
-
-Result<uint64_t> Size(std::string_view text, std::string_view option, uint64_t min) {
-  Result<uint64_t> size = cli::ParseSize(text);
-  if (!size.ok() || *size < min) {
-    return cli::BadOptionValue(option, text, fmt::format("expected a size of at least {} such as 16M", min));
-  }
-  return *size;
-}
-
 // Sets one option from its long name and text; shared by the command line and the file.
 Status SetOption(std::string_view name, std::string_view value, Options* options) {
   if (name == "host") {
@@ -109,7 +93,7 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     LS_ASSIGN_OR_RETURN(uint64_t n, cli::ParseOptionNumber(value, name, 1, 256));
     options->jobs = static_cast<unsigned>(n);
   } else if (name == "max-body") {
-    LS_ASSIGN_OR_RETURN(options->max_body_bytes, Size(value, name, 1024));
+    LS_ASSIGN_OR_RETURN(options->max_body_bytes, cli::ParseSizeOption(value, name, 1024));
   } else if (name == "max-record-bytes") {
     LS_ASSIGN_OR_RETURN(options->max_record_bytes,
                         cli::ParseOptionNumber(value, name, 16, uint64_t{64} << 20));
@@ -119,21 +103,21 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
     LS_ASSIGN_OR_RETURN(options->default_limit,
                         cli::ParseOptionNumber(value, name, 1, uint64_t{1} << 40));
   } else if (name == "memory-limit") {
-    LS_ASSIGN_OR_RETURN(options->memory_limit, Size(value, name, 1u << 20));
+    LS_ASSIGN_OR_RETURN(options->memory_limit, cli::ParseSizeOption(value, name, 1u << 20));
   } else if (name == "query-cache") {
     Result<uint64_t> size = cli::ParseSize(value);
     if (!size.ok()) return cli::BadOptionValue(name, value, "expected a size such as 64M, or 0 for none");
     options->query_cache_bytes = *size;
   } else if (name == "query-cache-ttl") {
-    LS_ASSIGN_OR_RETURN(options->query_cache_ttl_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->query_cache_ttl_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "read-timeout") {
-    LS_ASSIGN_OR_RETURN(options->read_timeout_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->read_timeout_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "write-timeout") {
-    LS_ASSIGN_OR_RETURN(options->write_timeout_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->write_timeout_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "keep-alive") {
-    LS_ASSIGN_OR_RETURN(options->keep_alive_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->keep_alive_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "tail-poll") {
-    LS_ASSIGN_OR_RETURN(options->tail_poll_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->tail_poll_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "sync") {
     if (value == "always") {
       options->sync = store::SyncMode::kAlways;
@@ -145,11 +129,11 @@ Status SetOption(std::string_view name, std::string_view value, Options* options
       return cli::BadOptionValue(name, value, "expected always, interval or never");
     }
   } else if (name == "sync-interval") {
-    LS_ASSIGN_OR_RETURN(options->sync_interval_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->sync_interval_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "retention") {
-    LS_ASSIGN_OR_RETURN(options->retention_ns, PositiveDuration(value, name));
+    LS_ASSIGN_OR_RETURN(options->retention_ns, cli::ParsePositiveDuration(value, name));
   } else if (name == "max-size") {
-    LS_ASSIGN_OR_RETURN(options->max_size_bytes, Size(value, name, 1u << 20));
+    LS_ASSIGN_OR_RETURN(options->max_size_bytes, cli::ParseSizeOption(value, name, 1u << 20));
   } else if (name == "tls-cert") {
     options->tls_cert = value;
   } else if (name == "tls-key") {
