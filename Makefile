@@ -10,6 +10,8 @@
 #                    release build
 #   make bench-serve logserve over HTTP: batch ingestion, and query latency from 32 clients
 #                    over 10M records (bench/serve.sh), release build
+#   make bench-collect logcollect --once on 1 GB of syslog lines and 1 GB of NDJSON, beside
+#                    jq, rg and awk (bench/collect.sh), release build
 #   make install PREFIX=/usr/local   installs the release build: the binaries, man pages,
 #                    systemd units and config.yaml.example (DESTDIR= is honoured)
 #   make demo        build, fill var/store once with generated records and start logserve on
@@ -23,7 +25,7 @@ ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
 MESON_OPTS ?=
 
-.PHONY: all deps test asan-test release bench bench-store bench-query bench-serve install clean
+.PHONY: all deps test asan-test release bench bench-store bench-query bench-serve bench-collect install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -67,6 +69,9 @@ bench-query: release
 
 bench-serve: release
 	bench/serve.sh $(RELEASE_BUILD)
+
+bench-collect: release
+	bench/collect.sh $(RELEASE_BUILD)
 
 install: release
 	meson configure $(RELEASE_BUILD) --prefix=$(PREFIX)
