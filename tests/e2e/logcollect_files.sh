@@ -28,8 +28,13 @@ command -v python3 >/dev/null 2>&1 || fail "python3 is required"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/logcollect-files.XXXXXX") || exit 2
 pids=()
+# Only collectors still running as our children are killed: the PID of one that ended may
+# already belong to another process (meson runs tests side by side).
 cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  local pid
+  for pid in "${pids[@]}"; do
+    [[ $(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ') == "$$" ]] && kill -9 "$pid" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -137,11 +142,14 @@ check "restart after SIGTERM while writing: exactly once across the runs"
 dir="$work/term"
 mkdir -p "$dir"
 : >"$dir/app.log"
-python3 "$work/writer.py" "$dir/app.log" 0 30000 rename 7000 &
-writer=$!
+# The collector starts first, so that it reads as the lines come: stopped after 3,000 of them,
+# it must not have seen the whole file, or nothing would be tested.
 "$LOGCOLLECT" --state "$dir/state" --read-from beginning "file://$dir/app.log*" >"$dir/out1" 2>"$dir/err1" &
 pid=$!
 pids+=("$pid")
+sleep 0.3
+python3 "$work/writer.py" "$dir/app.log" 0 30000 rename 7000 &
+writer=$!
 wait_lines "$dir/out1" 3000 || bad "SIGTERM: the first run is not reading"
 stop_collector "$pid" || bad "SIGTERM: exit status $?"
 [[ $(wc -l <"$dir/out1") -lt 30000 ]] || bad "SIGTERM: the first run read everything: nothing was tested"
@@ -161,12 +169,13 @@ check "restart after SIGKILL: at least once"
 dir="$work/kill"
 mkdir -p "$dir"
 : >"$dir/app.log"
-python3 "$work/writer.py" "$dir/app.log" 0 30000 none 0 &
-writer=$!
 "$LOGCOLLECT" --state "$dir/state" --checkpoint-interval 200ms --read-from beginning \
   "file://$dir/app.log" >"$dir/out1" 2>"$dir/err1" &
 pid=$!
 pids+=("$pid")
+sleep 0.3
+python3 "$work/writer.py" "$dir/app.log" 0 30000 none 0 &
+writer=$!
 wait_lines "$dir/out1" 3000 || bad "SIGKILL: the first run is not reading"
 sleep 0.1
 kill -KILL "$pid"

@@ -340,7 +340,12 @@ TEST_CASE("Formats: level words", "[collect_format]") {
   CHECK(level("lvl=\"warn\"") == "warn");
   CHECK(level("INFO then ERROR") == "info");  // the first wins
   CHECK(level("Errors are retried") == "none");
-  CHECK(level("error: lower case prose") == "none");
+  CHECK(level("error: kex_exchange_identification: Connection closed") == "error");
+  CHECK(level("warning: hostname x does not resolve") == "warn");
+  CHECK(level("Fatal: bad config") == "fatal");
+  CHECK(level("an error: lower case prose") == "none");
+  CHECK(level("Errors: 3 retried") == "none");
+  CHECK(level("error without a colon") == "none");
   CHECK(level("MY_ERROR and ERRORS and ERROR2") == "none");
   CHECK(level("DEBUGGING") == "none");
   CHECK(level("") == "none");

@@ -110,6 +110,13 @@ std::optional<Level> AssignedLevel(std::string_view text, size_t i) {
 
 std::optional<Level> DetectLevel(std::string_view text) {
   const size_t n = text.size();
+  // "error: kex_exchange_identification", "warning: hostname does not resolve": programs
+  // (sshd, postfix, git) that begin a message with its level and a colon, in any case.
+  size_t first_word = 0;
+  while (first_word < n && IsLetter(text[first_word])) ++first_word;
+  if (first_word > 0 && first_word < n && text[first_word] == ':') {
+    if (std::optional<Level> level = LevelWordAnyCase(text.substr(0, first_word))) return level;
+  }
   for (size_t i = 0; i < n; ++i) {
     switch (kByteClass.entries[static_cast<unsigned char>(text[i])]) {
       case kSkip:
